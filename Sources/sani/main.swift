@@ -1,0 +1,3 @@
+import SaniEngine
+OpenBLASRuntime.ensureOptimalKernels()
+print(OpenBLASRuntime.coreName)
