@@ -1,0 +1,216 @@
+/// A GPT-2 family causal language model: parameters plus an explicit forward and backward pass
+/// (one readable pass per layer, the way llm.c lays it out), checked against PyTorch fixtures.
+public final class GPT2Model: @unchecked Sendable {
+    public let config: GPT2Config
+    public let parameters: ParameterSet
+    let blocks: [GPT2BlockOffsets]
+    let wte: Int, wpe: Int, lnfw: Int, lnfb: Int
+    private var activations: GPT2Activations?
+    /// The `config.json` the model was loaded from, so that a save keeps fields sani does not use.
+    public var sourceConfig: JSONConfig?
+
+    /// A model with all parameters zero; load or initialise them afterwards.
+    public init(config: GPT2Config) throws {
+        try config.validate()
+        self.config = config
+        parameters = ParameterSet(GPT2Parameters.layout(config))
+        blocks = GPT2Parameters.blockOffsets(parameters, layers: config.layers)
+        let p = GPT2Parameters.prefix
+        wte = parameters.spec("\(p)wte.weight")?.offset ?? 0
+        wpe = parameters.spec("\(p)wpe.weight")?.offset ?? 0
+        lnfw = parameters.spec("\(p)ln_f.weight")?.offset ?? 0
+        lnfb = parameters.spec("\(p)ln_f.bias")?.offset ?? 0
+    }
+
+    /// GPT-2's own initialisation: weights normal(0, 0.02), residual projections scaled by 1/√(2·layers),
+    /// biases zero, layer norms one / zero.
+    public func initializeRandomly(seed: UInt64) {
+        var rng = RandomSource(seed: seed)
+        let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
+        for spec in parameters.specs {
+            let p = parameters.values.pointer + spec.offset
+            if spec.name.hasSuffix("ln_1.weight") || spec.name.hasSuffix("ln_2.weight")
+                || spec.name.hasSuffix("ln_f.weight") {
+                p.update(repeating: 1, count: spec.count)
+            } else if spec.shape.count == 1 {
+                p.update(repeating: 0, count: spec.count)
+            } else {
+                let std: Float = spec.name.hasSuffix("c_proj.weight") ? residualStd : 0.02
+                rng.fillNormal(p, spec.count, std: std)
+            }
+        }
+    }
+
+    // MARK: - Forward
+
+    private func prepare(batch: Int, length: Int) throws -> GPT2Activations {
+        guard batch > 0, length > 0 else { throw EngineError.invalidArgument("batch and length must be positive") }
+        guard length <= config.maxPositions else {
+            throw EngineError.invalidArgument("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
+        }
+        if let a = activations, a.batch == batch, a.length == length { return a }
+        activations = nil
+        let a = GPT2Activations(config: config, batch: batch, length: length)
+        activations = a
+        return a
+    }
+
+    private func checkTokens(_ tokens: [Int32], count: Int, what: String) throws {
+        guard tokens.count == count else {
+            throw EngineError.invalidArgument("\(what) has \(tokens.count) ids, expected \(count)")
+        }
+        let v = Int32(config.vocabularySize)
+        if let bad = tokens.first(where: { $0 < 0 || $0 >= v }) {
+            throw EngineError.invalidArgument("token id \(bad) is outside the vocabulary (\(v))")
+        }
+    }
+
+    /// Runs the model on `batch × length` token ids (row-major) and returns the logits `[B·T, V]`.
+    /// The returned view stays valid until the next call on this model.
+    @discardableResult
+    public func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView {
+        try checkTokens(tokens, count: batch * length, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        tokens.withUnsafeBufferPointer { runForward(a, tokens: $0.baseAddress!) }
+        return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
+    }
+
+    private func runForward(_ a: GPT2Activations, tokens: UnsafePointer<Int32>) {
+        let p = parameters.values.pointer
+        let n = a.rows, c = config.channels, inner = config.innerChannels, eps = config.layerNormEpsilon
+        Embedding.forward(out: a.encoded.pointer, tokens: tokens, wte: p + wte, wpe: p + wpe,
+                          batch: a.batch, length: a.length, channels: c)
+        for l in 0..<config.layers {
+            let o = blocks[l]
+            let input = a.blockInput(l)
+            LayerNorm.forward(out: a.ln1(l), mean: a.ln1Mean(l), rstd: a.ln1Rstd(l), input: input,
+                              weight: p + o.ln1w, bias: p + o.ln1b, rows: n, channels: c, epsilon: eps)
+            Linear.forward(out: a.qkv(l), input: a.ln1(l), weight: p + o.attnW, bias: p + o.attnB,
+                           rows: n, inputs: c, outputs: 3 * c, layout: .inputMajor)
+            CausalAttention.forward(out: a.atty(l), probs: a.probs(l), qkv: a.qkv(l), batch: a.batch,
+                                    length: a.length, channels: c, heads: config.heads)
+            a.residual2(l).update(from: input, count: n * c)
+            Linear.forward(out: a.residual2(l), input: a.atty(l), weight: p + o.projW, bias: p + o.projB,
+                           rows: n, inputs: c, outputs: c, layout: .inputMajor, accumulate: true)
+            LayerNorm.forward(out: a.ln2(l), mean: a.ln2Mean(l), rstd: a.ln2Rstd(l), input: a.residual2(l),
+                              weight: p + o.ln2w, bias: p + o.ln2b, rows: n, channels: c, epsilon: eps)
+            Linear.forward(out: a.fch(l), input: a.ln2(l), weight: p + o.fcW, bias: p + o.fcB,
+                           rows: n, inputs: c, outputs: inner, layout: .inputMajor)
+            GELU.forward(out: a.fchGelu(l), input: a.fch(l), count: n * inner)
+            a.residual3(l).update(from: a.residual2(l), count: n * c)
+            Linear.forward(out: a.residual3(l), input: a.fchGelu(l), weight: p + o.fcProjW, bias: p + o.fcProjB,
+                           rows: n, inputs: inner, outputs: c, layout: .inputMajor, accumulate: true)
+        }
+        LayerNorm.forward(out: a.lnf.pointer, mean: a.lnfMean.pointer, rstd: a.lnfRstd.pointer,
+                          input: a.residual3(config.layers - 1), weight: p + lnfw, bias: p + lnfb,
+                          rows: n, channels: c, epsilon: eps)
+        Linear.forward(out: a.logits.pointer, input: a.lnf.pointer, weight: p + wte, bias: nil,
+                       rows: n, inputs: c, outputs: config.vocabularySize, layout: .outputMajor)
+    }
+
+    /// Per-position cross-entropy of the model's predictions against `targets` (no gradient).
+    public func losses(tokens: [Int32], targets: [Int32], batch: Int, length: Int) throws -> [Float] {
+        try checkTokens(targets, count: batch * length, what: "targets")
+        let view = try forward(tokens: tokens, batch: batch, length: length)
+        var out = [Float](repeating: 0, count: batch * length)
+        targets.withUnsafeBufferPointer { t in
+            out.withUnsafeMutableBufferPointer { o in
+                CrossEntropy.perPosition(losses: o.baseAddress!, logits: view.buffer.pointer, targets: t.baseAddress!,
+                                         rows: batch * length, vocabulary: config.vocabularySize)
+            }
+        }
+        return out
+    }
+
+    // MARK: - Training
+
+    /// Forward, weighted cross-entropy (`Σ w·ce / Σ w`), and backward: gradients are *added* to
+    /// `parameters.gradients` (allocated on first use). Returns the loss.
+    public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float],
+                                    batch: Int, length: Int) throws -> Float {
+        try checkTokens(targets, count: batch * length, what: "targets")
+        guard weights.count == batch * length else {
+            throw EngineError.invalidArgument("weights has \(weights.count) values, expected \(batch * length)")
+        }
+        _ = try forward(tokens: tokens, batch: batch, length: length)
+        guard let a = activations else { return 0 }
+        parameters.ensureGradients()
+        let loss = targets.withUnsafeBufferPointer { t in
+            weights.withUnsafeBufferPointer { w in
+                CrossEntropy.lossAndGradient(logits: a.logits.pointer, losses: a.losses.pointer,
+                                             targets: t.baseAddress!, weights: w.baseAddress!,
+                                             rows: a.rows, vocabulary: config.vocabularySize)
+            }
+        }
+        tokens.withUnsafeBufferPointer { runBackward(a, tokens: $0.baseAddress!) }
+        return loss
+    }
+
+    private func runBackward(_ a: GPT2Activations, tokens: UnsafePointer<Int32>) {
+        guard let gradients = parameters.gradients else { return }
+        let p = parameters.values.pointer, g = gradients.pointer
+        let s = a.gradientScratch()
+        let n = a.rows, c = config.channels, inner = config.innerChannels
+        let dres = s.residual.pointer
+        // Logits = lnf · wteᵀ (the tied head).
+        Linear.backward(dinput: s.ln.pointer, dweight: g + wte, dbias: nil, dout: a.logits.pointer,
+                        input: a.lnf.pointer, weight: p + wte, rows: n, inputs: c,
+                        outputs: config.vocabularySize, layout: .outputMajor, overwriteInput: true)
+        dres.update(repeating: 0, count: n * c)
+        LayerNorm.backward(dinput: dres, dweight: g + lnfw, dbias: g + lnfb, dout: s.ln.pointer,
+                           input: a.residual3(config.layers - 1), weight: p + lnfw,
+                           mean: a.lnfMean.pointer, rstd: a.lnfRstd.pointer, rows: n, channels: c)
+        for l in stride(from: config.layers - 1, through: 0, by: -1) {
+            let o = blocks[l]
+            // residual3 = residual2 + fcproj(gelu(fc(ln2(residual2))))
+            Linear.backward(dinput: s.innerGelu.pointer, dweight: g + o.fcProjW, dbias: g + o.fcProjB,
+                            dout: dres, input: a.fchGelu(l), weight: p + o.fcProjW, rows: n, inputs: inner,
+                            outputs: c, layout: .inputMajor, overwriteInput: true)
+            GELU.backward(dinput: s.inner.pointer, input: a.fch(l), dout: s.innerGelu.pointer, count: n * inner)
+            Linear.backward(dinput: s.ln.pointer, dweight: g + o.fcW, dbias: g + o.fcB, dout: s.inner.pointer,
+                            input: a.ln2(l), weight: p + o.fcW, rows: n, inputs: c, outputs: inner,
+                            layout: .inputMajor, overwriteInput: true)
+            LayerNorm.backward(dinput: dres, dweight: g + o.ln2w, dbias: g + o.ln2b, dout: s.ln.pointer,
+                               input: a.residual2(l), weight: p + o.ln2w, mean: a.ln2Mean(l), rstd: a.ln2Rstd(l),
+                               rows: n, channels: c)
+            // residual2 = input + proj(attention(qkv(ln1(input))))
+            Linear.backward(dinput: s.atty.pointer, dweight: g + o.projW, dbias: g + o.projB, dout: dres,
+                            input: a.atty(l), weight: p + o.projW, rows: n, inputs: c, outputs: c,
+                            layout: .inputMajor, overwriteInput: true)
+            CausalAttention.backward(dqkv: s.qkv.pointer, scratch: s.attention.pointer, dout: s.atty.pointer,
+                                     qkv: a.qkv(l), probs: a.probs(l), batch: a.batch, length: a.length,
+                                     channels: c, heads: config.heads)
+            Linear.backward(dinput: s.ln.pointer, dweight: g + o.attnW, dbias: g + o.attnB, dout: s.qkv.pointer,
+                            input: a.ln1(l), weight: p + o.attnW, rows: n, inputs: c, outputs: 3 * c,
+                            layout: .inputMajor, overwriteInput: true)
+            LayerNorm.backward(dinput: dres, dweight: g + o.ln1w, dbias: g + o.ln1b, dout: s.ln.pointer,
+                               input: a.blockInput(l), weight: p + o.ln1w, mean: a.ln1Mean(l), rstd: a.ln1Rstd(l),
+                               rows: n, channels: c)
+        }
+        Embedding.backward(dwte: g + wte, dwpe: g + wpe, dout: dres, tokens: tokens,
+                           batch: a.batch, length: a.length, channels: c)
+    }
+
+    /// Releases the activation buffers (they are rebuilt on the next call).
+    public func releaseActivations() { activations = nil }
+}
+
+/// Logits of a forward pass: `rows × vocabulary` floats, valid until the model runs again.
+public struct LogitsView: @unchecked Sendable {
+    public let buffer: FloatBuffer
+    public let rows: Int
+    public let vocabulary: Int
+
+    public func row(_ r: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: buffer.pointer + r * vocabulary, count: vocabulary)
+    }
+
+    /// Index of the largest logit in row `r` (first one on ties).
+    public func argmax(_ r: Int) -> Int {
+        let x = buffer.pointer + r * vocabulary
+        var best = 0
+        var bestValue = x[0]
+        for i in 1..<vocabulary where x[i] > bestValue { best = i; bestValue = x[i] }
+        return best
+    }
+}
