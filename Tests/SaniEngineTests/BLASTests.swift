@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import SaniEngine
 
@@ -20,5 +21,61 @@ final class BLASTests: XCTestCase {
         XCTAssertNil(OpenBLASRuntime.recommendedCoreType(current: "SkylakeX", flags: ["avx2", "fma", "avx512f", "avx512bw", "avx512vl"]))
         XCTAssertEqual(OpenBLASRuntime.recommendedCoreType(current: "Prescott", flags: ["avx2", "fma"]), "HASWELL")
         XCTAssertNil(OpenBLASRuntime.recommendedCoreType(current: "Prescott", flags: ["sse3"]))
+    }
+}
+
+final class VectorMathTests: XCTestCase {
+    func testExpAndTanhAccuracy() {
+        var worstExp: Float = 0, worstTanh: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let e = VectorMath.exp(x), ref = Foundation.exp(x)
+            worstExp = max(worstExp, abs(e - ref) / ref)
+            x += 0.0137
+        }
+        x = -12
+        while x < 12 {
+            worstTanh = max(worstTanh, abs(VectorMath.tanh(x) - Foundation.tanh(x)))
+            x += 0.00093
+        }
+        XCTAssertLessThan(worstExp, 3e-7)
+        XCTAssertLessThan(worstTanh, 3e-7)
+        XCTAssertEqual(VectorMath.exp(-200), Foundation.exp(-87.33654), accuracy: 1e-40)
+        XCTAssertTrue(VectorMath.exp(200).isFinite)
+    }
+}
+
+final class SgemmCorrectnessTests: XCTestCase {
+    /// OpenBLAS kernels are picked per CPU at load time; check the ones in use against a double-precision
+    /// reference over many shapes, transposes and strides (small, odd and blocked sizes).
+    func testSgemmMatchesReferenceOverShapes() {
+        var rng = RandomSource(seed: 11)
+        let sizes = [1, 2, 3, 7, 16, 17, 31, 64, 65, 100, 129, 257]
+        for trial in 0..<60 {
+            let m = sizes[Int(rng.next() % UInt64(sizes.count))]
+            let n = sizes[Int(rng.next() % UInt64(sizes.count))]
+            let k = sizes[Int(rng.next() % UInt64(sizes.count))]
+            let ta = trial % 2 == 1, tb = (trial / 2) % 2 == 1
+            let a = (0..<(m * k)).map { _ in rng.nextNormal() }
+            let b = (0..<(k * n)).map { _ in rng.nextNormal() }
+            var c = (0..<(m * n)).map { _ in rng.nextNormal() }
+            let c0 = c
+            BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, a: a, lda: ta ? m : k,
+                       b: b, ldb: tb ? k : n, beta: 1, c: &c, ldc: n)
+            var worst = 0.0
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s = 0.0
+                    for p in 0..<k {
+                        let av = Double(ta ? a[p * m + i] : a[i * k + p])
+                        let bv = Double(tb ? b[j * k + p] : b[p * n + j])
+                        s += av * bv
+                    }
+                    let ref = 0.5 * s + Double(c0[i * n + j])
+                    worst = max(worst, abs(Double(c[i * n + j]) - ref) / (1 + abs(ref)))
+                }
+            }
+            XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) transA \(ta) transB \(tb) on \(OpenBLASRuntime.coreName)")
+        }
     }
 }

@@ -53,7 +53,12 @@ public enum OpenBLASRuntime {
         let env = ProcessInfo.processInfo.environment
         if env["OPENBLAS_CORETYPE"] != nil || env["SANI_OPENBLAS_REEXEC"] != nil { return }
         guard let wanted = recommendedCoreType(current: coreName, flags: cpuFlags()) else { return }
-        setenv("OPENBLAS_CORETYPE", wanted, 1)
+        reexec(coreType: wanted)
+    }
+
+    /// Re-executes the current process with `OPENBLAS_CORETYPE=coreType` (returns only if exec failed).
+    public static func reexec(coreType: String) {
+        setenv("OPENBLAS_CORETYPE", coreType, 1)
         setenv("SANI_OPENBLAS_REEXEC", "1", 1)
         let args = CommandLine.arguments
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }

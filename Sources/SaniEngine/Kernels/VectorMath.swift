@@ -8,8 +8,12 @@ public enum VectorMath {
 
     @inline(__always)
     public static func exp(_ x: V) -> V {
-        let clamped = x.clamped(lowerBound: V(repeating: -87.33654), upperBound: V(repeating: 88.0))
-        let n = (clamped * 1.442695040888963).rounded(.toNearestOrEven)
+        let clamped = clamp(x, -87.33654, 88.0)
+        // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: after the add, the low mantissa
+        // bits of `shifted` hold n, so no float→int conversion instruction sequence is needed.
+        let magic = V(repeating: 12_582_912)
+        let shifted = clamped * 1.442695040888963 + magic
+        let n = shifted - magic
         var r = clamped - n * 0.693359375
         r = r + n * 2.12194440e-4
         // e^r on [-ln2/2, ln2/2]
@@ -20,7 +24,7 @@ public enum VectorMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * r * r + r + 1
-        let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let bits = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return p * unsafeBitCast(bits, to: V.self)
     }
 
@@ -32,13 +36,21 @@ public enum VectorMath {
     /// tanh(x) = 1 - 2 / (e^{2x} + 1), saturated for |x| > 9 where float tanh is ±1.
     @inline(__always)
     public static func tanh(_ x: V) -> V {
-        let c = x.clamped(lowerBound: V(repeating: -9), upperBound: V(repeating: 9))
+        let c = clamp(x, -9, 9)
         let e = exp(c * 2)
         return 1 - 2 / (e + 1)
     }
 
     @inline(__always)
     public static func tanh(_ x: Float) -> Float { tanh(V(repeating: x))[0] }
+
+    /// Lane-wise clamp through compare-and-select (maps to vector min/max instructions).
+    @inline(__always)
+    static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        let low = V(repeating: lo), high = V(repeating: hi)
+        let a = x.replacing(with: low, where: x .< low)
+        return a.replacing(with: high, where: a .> high)
+    }
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V {
@@ -80,7 +92,11 @@ public enum VectorMath {
         if n >= width {
             var acc = load(x)
             i = width
-            while i + width <= n { acc = pointwiseMax(acc, load(x + i)); i += width }
+            while i + width <= n {
+                let v = load(x + i)
+                acc = acc.replacing(with: v, where: v .> acc)
+                i += width
+            }
             m = acc.max()
         }
         while i < n { m = Swift.max(m, x[i]); i += 1 }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import SaniEngine
+
+/// `sani generate`: continue a prompt with a model folder.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "generate",
+                                                    abstract: "Continue a prompt with a Hugging Face model folder.")
+    @Option(help: "Model folder (config.json, model.safetensors, tokenizer files).") var model: String
+    @Option(help: "Prompt text.") var prompt: String
+    @Option(help: "New tokens at most.") var maxTokens = 40
+    @Option(help: "Sampling temperature (0: greedy).") var temperature: Float = 0
+    @Option(help: "Top-k (0: off).") var topK = 0
+    @Option(help: "Top-p (1: off).") var topP: Float = 1
+    @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
+
+    func run() throws {
+        let folder = URL(fileURLWithPath: model)
+        let lm = try GPT2Model.load(folder: folder)
+        let tokenizer = try ByteLevelBPETokenizer.load(folder: folder)
+        let ids = tokenizer.encode(prompt).map(Int32.init)
+        let stops: Set<Int32> = tokenizer.endOfTextID.map { [Int32($0)] } ?? []
+        let result = try Generator.generate(
+            lm, prompts: [ids], maxNewTokens: maxTokens,
+            sampling: SamplingSettings(temperature: temperature, topK: topK, topP: topP, seed: seed),
+            stopTokens: stops)
+        print(prompt + tokenizer.decode(result[0].tokens.map(Int.init)))
+    }
+}

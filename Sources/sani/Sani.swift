@@ -1,0 +1,19 @@
+import ArgumentParser
+import SaniEngine
+
+/// Entry point: fixes OpenBLAS's kernel choice before anything runs, then dispatches the command.
+@main
+struct SaniEntry {
+    static func main() {
+        OpenBLASRuntime.ensureOptimalKernels()
+        SaniCommand.main()
+    }
+}
+
+struct SaniCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sani",
+        abstract: "Sanitize language models fine-tuned on sensitive data.",
+        subcommands: [DemoCommand.self, GenerateCommand.self, BenchCommand.self]
+    )
+}

@@ -1,3 +1,0 @@
-import SaniEngine
-OpenBLASRuntime.ensureOptimalKernels()
-print(OpenBLASRuntime.coreName)
