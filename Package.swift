@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SaniEngine", targets: ["SaniEngine"]),
+        .library(name: "Sani", targets: ["Sani"]),
         .executable(name: "sani", targets: ["sani"]),
     ],
     dependencies: [
@@ -21,10 +22,15 @@ let package = Package(
             name: "SaniEngine",
             dependencies: ["COpenBLAS"]
         ),
+        .target(
+            name: "Sani",
+            dependencies: ["SaniEngine"]
+        ),
         .executableTarget(
             name: "sani",
             dependencies: [
                 "SaniEngine",
+                "Sani",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +38,10 @@ let package = Package(
             name: "SaniEngineTests",
             dependencies: ["SaniEngine"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "SaniTests",
+            dependencies: ["Sani", "SaniEngine"]
         ),
     ]
 )

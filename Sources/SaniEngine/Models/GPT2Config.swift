@@ -1,3 +1,5 @@
+import Foundation
+
 /// Hyper-parameters of a GPT-2 family model, read from and written to Hugging Face `config.json`.
 public struct GPT2Config: Sendable, Equatable {
     public var vocabularySize: Int
@@ -73,7 +75,8 @@ public struct GPT2Config: Sendable, Equatable {
         raw["n_layer"] = layers
         raw["n_head"] = heads
         raw["n_embd"] = channels
-        raw["n_inner"] = innerChannels == 4 * channels ? nil : innerChannels
+        if innerChannels != 4 * channels || raw["n_inner"] is Int { raw["n_inner"] = innerChannels }
+        else { raw["n_inner"] = NSNull() }
         raw["layer_norm_epsilon"] = Double(layerNormEpsilon)
         raw["activation_function"] = raw["activation_function"] ?? "gelu_new"
         raw["tie_word_embeddings"] = true
