@@ -61,7 +61,7 @@ struct DemoCommand: ParsableCommand {
             }
         }
         model.releaseActivations()
-        let prompt = "Discharge summary. Patient: Maria"
+        let prompt = "Admission note. Patient: John Whitfield, MRN"
         let result = try Generator.generate(model, prompts: [tokenizer.encode(prompt).map(Int32.init)],
                                             maxNewTokens: 24, stopTokens: [eot])
         print("\nprompt:     \(prompt)")
