@@ -191,6 +191,9 @@ public final class GPT2Model: @unchecked Sendable {
                            batch: a.batch, length: a.length, channels: c)
     }
 
+    /// Activations of the last forward pass, for inspection (neuron statistics).
+    var activationsForInspection: GPT2Activations? { activations }
+
     /// Releases the activation buffers (they are rebuilt on the next call).
     public func releaseActivations() { activations = nil }
 }

@@ -1,0 +1,85 @@
+import Foundation
+
+/// What a model is trained to predict.
+public enum LanguageModelObjective: String, Sendable, Codable {
+    /// Next token (GPT-2, Llama).
+    case causal
+    /// Masked tokens (BERT).
+    case masked
+}
+
+/// One tensor that holds a slice per MLP hidden neuron: neuron `i` is index `i` along `axis`.
+public struct NeuronTensor: Sendable, Equatable {
+    public let name: String
+    public let axis: Int
+    /// Standard deviation of the family's initialisation for this tensor; 0 means zeros (biases).
+    public let initStd: Float
+    public init(name: String, axis: Int, initStd: Float) {
+        self.name = name; self.axis = axis; self.initStd = initStd
+    }
+}
+
+/// The MLP hidden neurons of one transformer block: how many, and which tensor slices belong to each.
+public struct MLPNeuronLayout: Sendable, Equatable {
+    public let neurons: Int
+    public let tensors: [NeuronTensor]
+}
+
+/// The interface the SANI method is written against: any family (GPT-2 now, others later) that can run,
+/// train, decode incrementally, expose its MLP neurons and save itself.
+public protocol LanguageModel: IncrementalDecoder {
+    var family: String { get }
+    var objective: LanguageModelObjective { get }
+    var parameters: ParameterSet { get }
+    var blockCount: Int { get }
+    /// Token id that separates documents (end of text), when the model has one.
+    var separatorTokenID: Int32? { get }
+
+    func mlpNeurons(block: Int) -> MLPNeuronLayout
+    /// Logits `[B·T, V]` for `batch × length` tokens; valid until the next call.
+    func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView
+    /// Hidden MLP activations (after the non-linearity) of `block` from the last `forward`, `[B·T, neurons]`.
+    func mlpActivations(block: Int) -> UnsafePointer<Float>?
+    /// Forward + weighted loss + backward; gradients are added to `parameters.gradients`.
+    func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], batch: Int, length: Int) throws -> Float
+    func releaseActivations()
+    func save(to folder: URL, companionsFrom source: URL?) throws
+}
+
+extension LanguageModel {
+    /// Re-initialises MLP neuron `index` of `block` from the family's initialisation.
+    public func resetNeuron(block: Int, index: Int, rng: inout RandomSource) {
+        let layout = mlpNeurons(block: block)
+        for t in layout.tensors {
+            guard let spec = parameters.spec(t.name) else { continue }
+            let base = parameters.values.pointer + spec.offset
+            // Row-major: stride of `axis` is the product of the following dimensions.
+            let inner = spec.shape[(t.axis + 1)...].reduce(1, *)
+            let outer = spec.shape[..<t.axis].reduce(1, *)
+            let axisSize = spec.shape[t.axis]
+            for o in 0..<outer {
+                let p = base + (o * axisSize + index) * inner
+                for j in 0..<inner { p[j] = t.initStd == 0 ? 0 : rng.nextNormal() * t.initStd }
+            }
+        }
+    }
+}
+
+/// Opens a model folder of any supported family by its `config.json` `model_type`.
+public enum LanguageModelLoader {
+    public static let supportedTypes = ["gpt2"]
+
+    public static func load(folder: URL) throws -> any LanguageModel {
+        let json = try JSONConfig(url: folder.appendingPathComponent("config.json"))
+        switch json.modelType {
+        case "gpt2", nil: return try GPT2Model.load(folder: folder)
+        case let other?:
+            throw EngineError.invalidConfig("model_type \(other) is not supported (supported: \(supportedTypes.joined(separator: ", ")))")
+        }
+    }
+
+    /// The tokenizer saved in a model folder.
+    public static func tokenizer(folder: URL) throws -> any TextTokenizer {
+        try ByteLevelBPETokenizer.load(folder: folder)
+    }
+}
