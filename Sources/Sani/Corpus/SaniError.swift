@@ -12,6 +12,10 @@ public enum SaniError: Error, Sendable, Equatable {
     case invalidArgument(String)
     /// A file could not be read or written.
     case io(path: String, reason: String)
+    /// The model could not be loaded or run (the engine's message).
+    case model(String)
+    /// The work was cancelled by the caller.
+    case cancelled
 }
 
 extension SaniError: CustomStringConvertible, LocalizedError {
@@ -25,6 +29,10 @@ extension SaniError: CustomStringConvertible, LocalizedError {
             return "invalid argument: \(message)"
         case let .io(path, reason):
             return "cannot access \(path): \(reason)"
+        case let .model(message):
+            return "model: \(message)"
+        case .cancelled:
+            return "cancelled"
         }
     }
 

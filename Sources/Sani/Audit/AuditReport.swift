@@ -1,0 +1,60 @@
+/// A count out of a total, with its rate.
+public struct RateFigure: Sendable, Equatable, Codable {
+    public var count: Int
+    public var total: Int
+    public var rate: Double { total == 0 ? 0 : Double(count) / Double(total) }
+
+    public init(count: Int = 0, total: Int = 0) { self.count = count; self.total = total }
+
+    public mutating func add(_ hit: Bool) { total += 1; if hit { count += 1 } }
+
+    enum CodingKeys: String, CodingKey { case count, total, rate }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        count = try c.decode(Int.self, forKey: .count)
+        total = try c.decode(Int.self, forKey: .total)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(count, forKey: .count)
+        try c.encode(total, forKey: .total)
+        try c.encode(rate, forKey: .rate)
+    }
+}
+
+/// How useful the model still is, on non-sensitive positions.
+public struct UtilityFigure: Sendable, Equatable, Codable {
+    public var perplexity: Double
+    /// Top-1 accuracy of the next-token (or masked-token) prediction.
+    public var accuracy: Double
+    public var positions: Int
+    /// `held-out` or `corpus`.
+    public var split: String
+}
+
+/// One regurgitated span, only reported when the caller asks for examples explicitly.
+public struct AuditExample: Sendable, Equatable, Codable {
+    public var label: String
+    public var record: Int
+    public var expected: String
+    public var generated: String
+}
+
+/// The audit of one model state: the paper's token regurgitation, the stronger span extraction, and utility.
+public struct AuditReport: Sendable, Equatable, Codable {
+    /// `before`, `epoch-N`, `after`.
+    public var stage: String
+    /// Teacher-forced top-1 prediction equals the true sensitive token.
+    public var tokenRegurgitation: RateFigure
+    public var tokenRegurgitationByLabel: [String: RateFigure]
+    /// Greedy decoding from up to P preceding tokens reproduces the whole span.
+    public var spanExtraction: RateFigure
+    public var spanExtractionByLabel: [String: RateFigure]
+    /// Any of n samples at temperature T reproduces the span (when samples were asked for).
+    public var sampledExtraction: RateFigure?
+    public var utility: UtilityFigure
+    public var examples: [AuditExample]?
+    public var seconds: Double
+    /// Mean repair loss of the epoch this audit follows.
+    public var trainingLoss: Double?
+}

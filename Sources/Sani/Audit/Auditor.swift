@@ -1,0 +1,225 @@
+import Foundation
+import SaniEngine
+
+/// Settings of an audit.
+public struct AuditSettings: Sendable, Equatable {
+    /// Tokens of context before a span when trying to extract it (P).
+    public var prefixTokens: Int = 32
+    /// Sampled attempts per span at `temperature`, on top of the greedy one (0: greedy only).
+    public var samples: Int = 0
+    public var temperature: Float = 1
+    public var seed: UInt64 = 0
+    /// Audit at most this many span occurrences (a seeded sample) to bound the time on large corpora.
+    public var maxSpans: Int? = 2000
+    /// Longest span, in tokens, that the extraction audit tries to reproduce.
+    public var maxSpanTokens: Int = 48
+    /// Keep regurgitated examples (the sensitive strings) in the report.
+    public var includeExamples: Bool = false
+    /// Longest context of a teacher-forced pass.
+    public var contextLength: Int = 512
+    /// Tokens per forward batch.
+    public var batchTokens: Int = 4096
+
+    public init() {}
+}
+
+/// Measures memorization and utility of a causal language model (the paper's token regurgitation, span
+/// extraction by greedy decoding from the preceding tokens, perplexity / accuracy on non-sensitive positions).
+public struct Auditor {
+    public let model: any LanguageModel
+    public let tokenizer: any TextTokenizer
+    public let settings: AuditSettings
+
+    public init(model: any LanguageModel, tokenizer: any TextTokenizer, settings: AuditSettings) {
+        self.model = model; self.tokenizer = tokenizer; self.settings = settings
+    }
+
+    /// Audits `memorized` (the corpus the model was fine-tuned on) and measures utility on `heldOut`
+    /// (or on `memorized` when nil). `progress(done, total)` is called as work advances.
+    public func audit(stage: String, memorized: TokenizedCorpus, heldOut: TokenizedCorpus?,
+                      progress: (Int, Int) -> Void = { _, _ in },
+                      isCancelled: CancellationCheck = { false }) throws -> AuditReport {
+        guard model.objective == .causal else {
+            throw SaniError.model("the \(model.family) family is a masked language model; its audit is not available yet")
+        }
+        let started = Date()
+        let spans = selectSpans(memorized)
+        let memorizedSegments = segments(memorized)
+        let heldOutSegments = heldOut.map(segments) ?? []
+        let total = memorizedSegments.count + heldOutSegments.count + spans.count
+        var done = 0
+        var tally = TeacherForcedTally()
+        try teacherForced(memorized, memorizedSegments, utility: heldOut == nil, into: &tally) { n in
+            done += n; progress(done, total)
+            if isCancelled() { throw SaniError.cancelled }
+        }
+        if let heldOut {
+            var heldOutTally = TeacherForcedTally()
+            try teacherForced(heldOut, heldOutSegments, utility: true, into: &heldOutTally) { n in
+                done += n; progress(done, total)
+                if isCancelled() { throw SaniError.cancelled }
+            }
+            tally.lossSum = heldOutTally.lossSum
+            tally.utilityPositions = heldOutTally.utilityPositions
+            tally.utilityCorrect = heldOutTally.utilityCorrect
+        }
+        model.releaseActivations()
+        var extraction = ExtractionTally()
+        try extract(spans, from: memorized, into: &extraction) { n in
+            done += n; progress(done, total)
+            if isCancelled() { throw SaniError.cancelled }
+        }
+        let positions = tally.utilityPositions
+        let utility = UtilityFigure(
+            perplexity: positions == 0 ? .nan : Foundation.exp(tally.lossSum / Double(positions)),
+            accuracy: positions == 0 ? 0 : Double(tally.utilityCorrect) / Double(positions),
+            positions: positions, split: heldOut == nil ? "corpus" : "held-out")
+        return AuditReport(
+            stage: stage,
+            tokenRegurgitation: tally.regurgitation, tokenRegurgitationByLabel: tally.regurgitationByLabel,
+            spanExtraction: extraction.greedy, spanExtractionByLabel: extraction.greedyByLabel,
+            sampledExtraction: settings.samples > 0 ? extraction.sampled : nil,
+            utility: utility, examples: settings.includeExamples ? extraction.examples : nil,
+            seconds: Date().timeIntervalSince(started), trainingLoss: nil)
+    }
+
+    // MARK: - Teacher-forced pass
+
+    struct Segment { let record: Int; let start: Int; let end: Int }
+
+    struct TeacherForcedTally {
+        var regurgitation = RateFigure()
+        var regurgitationByLabel: [String: RateFigure] = [:]
+        var lossSum = 0.0
+        var utilityPositions = 0
+        var utilityCorrect = 0
+    }
+
+    /// Pieces of at most `contextLength` tokens; consecutive pieces overlap by one token so that every target
+    /// is predicted exactly once.
+    func segments(_ corpus: TokenizedCorpus) -> [Segment] {
+        let ctx = max(2, min(settings.contextLength, model.maxPositions))
+        var out: [Segment] = []
+        for (r, record) in corpus.records.enumerated() where record.ids.count >= 2 {
+            var s = 0
+            while true {
+                let e = min(record.ids.count, s + ctx)
+                out.append(Segment(record: r, start: s, end: e))
+                if e >= record.ids.count { break }
+                s = e - 1
+            }
+        }
+        return out.sorted { ($0.end - $0.start) > ($1.end - $1.start) }
+    }
+
+    private func teacherForced(_ corpus: TokenizedCorpus, _ segments: [Segment], utility: Bool,
+                               into tally: inout TeacherForcedTally, advanced: (Int) throws -> Void) throws {
+        var i = 0
+        while i < segments.count {
+            let length = segments[i].end - segments[i].start
+            let rows = max(1, min(64, settings.batchTokens / length))
+            let group = Array(segments[i..<min(segments.count, i + rows)])
+            var tokens = [Int32](repeating: 0, count: group.count * length)
+            for (b, seg) in group.enumerated() {
+                let ids = corpus.records[seg.record].ids
+                for t in 0..<(seg.end - seg.start) { tokens[b * length + t] = ids[seg.start + t] }
+            }
+            let logits = try model.forward(tokens: tokens, batch: group.count, length: length)
+            for (b, seg) in group.enumerated() {
+                let record = corpus.records[seg.record]
+                for t in 0..<(seg.end - seg.start - 1) {
+                    let target = Int(record.ids[seg.start + t + 1])
+                    let row = b * length + t
+                    let predicted = logits.argmax(row)
+                    if let label = record.labels[seg.start + t + 1] {
+                        tally.regurgitation.add(predicted == target)
+                        tally.regurgitationByLabel[label, default: RateFigure()].add(predicted == target)
+                    } else if utility {
+                        let lse = CrossEntropy.logSumExp(logits.buffer.pointer + row * logits.vocabulary, logits.vocabulary)
+                        tally.lossSum += Double(lse - logits.buffer.pointer[row * logits.vocabulary + target])
+                        tally.utilityPositions += 1
+                        if predicted == target { tally.utilityCorrect += 1 }
+                    }
+                }
+            }
+            i += group.count
+            try advanced(group.count)
+        }
+    }
+
+    // MARK: - Span extraction
+
+    struct SpanOccurrence { let record: Int; let label: String; let range: Range<Int> }
+
+    struct ExtractionTally {
+        var greedy = RateFigure()
+        var greedyByLabel: [String: RateFigure] = [:]
+        var sampled = RateFigure()
+        var examples: [AuditExample] = []
+    }
+
+    /// Every span with at least one token of context before it, capped in length; a seeded sample when there
+    /// are more than `maxSpans`.
+    func selectSpans(_ corpus: TokenizedCorpus) -> [SpanOccurrence] {
+        var all: [SpanOccurrence] = []
+        for (r, record) in corpus.records.enumerated() {
+            for s in record.spans where s.range.lowerBound >= 1 && !s.range.isEmpty {
+                let upper = min(s.range.upperBound, s.range.lowerBound + settings.maxSpanTokens)
+                all.append(SpanOccurrence(record: r, label: s.label, range: s.range.lowerBound..<upper))
+            }
+        }
+        if let cap = settings.maxSpans, all.count > cap {
+            var rng = RandomSource(seed: settings.seed ^ 0x5A11_7E57)
+            for i in stride(from: all.count - 1, to: 0, by: -1) {
+                all.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+            }
+            all = Array(all[0..<cap])
+        }
+        return all.sorted { $0.range.count < $1.range.count }
+    }
+
+    private func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, into tally: inout ExtractionTally,
+                         advanced: (Int) throws -> Void) throws {
+        let p = settings.prefixTokens
+        let perBatch = max(1, min(64, settings.batchTokens / max(1, p)))
+        var i = 0
+        while i < spans.count {
+            // Spans of the same token length share a batch.
+            let n = spans[i].range.count
+            var j = i
+            while j < spans.count, j - i < perBatch, spans[j].range.count == n { j += 1 }
+            let group = Array(spans[i..<j])
+            let prompts = group.map { s -> [Int32] in
+                let ids = corpus.records[s.record].ids
+                return Array(ids[max(0, s.range.lowerBound - p)..<s.range.lowerBound])
+            }
+            let greedy = try Generator.generate(model, prompts: prompts, maxNewTokens: n)
+            var sampledHits = [Bool](repeating: false, count: group.count)
+            if settings.samples > 0 {
+                let repeated = prompts.flatMap { Array(repeating: $0, count: settings.samples) }
+                let sampling = SamplingSettings(temperature: settings.temperature,
+                                                seed: settings.seed &+ UInt64(i) &* 7919)
+                let results = try Generator.generate(model, prompts: repeated, maxNewTokens: n, sampling: sampling)
+                for (k, s) in group.enumerated() {
+                    let truth = Array(corpus.records[s.record].ids[s.range])
+                    sampledHits[k] = results[(k * settings.samples)..<((k + 1) * settings.samples)]
+                        .contains { $0.tokens == truth }
+                }
+            }
+            for (k, s) in group.enumerated() {
+                let truth = Array(corpus.records[s.record].ids[s.range])
+                let hit = greedy[k].tokens == truth
+                tally.greedy.add(hit)
+                tally.greedyByLabel[s.label, default: RateFigure()].add(hit)
+                if settings.samples > 0 { tally.sampled.add(hit || sampledHits[k]) }
+                if hit && settings.includeExamples && tally.examples.count < 20 {
+                    tally.examples.append(AuditExample(label: s.label, record: s.record,
+                                                       expected: tokenizer.decode(truth.map(Int.init)),
+                                                       generated: tokenizer.decode(greedy[k].tokens.map(Int.init))))
+                }
+            }
+            i = j
+            try advanced(group.count)
+        }
+    }
+}

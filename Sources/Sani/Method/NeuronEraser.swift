@@ -1,0 +1,134 @@
+import Foundation
+import SaniEngine
+
+/// The erase phase: picks a fraction of the MLP neurons of the last blocks and re-initialises them as the model
+/// family initialises a fresh model (input weights and output weights from its normal init, biases zero).
+public struct NeuronEraser {
+    public let model: any LanguageModel
+    public let selection: NeuronSelection
+    public let layers: Int
+    public let fraction: Double
+    public let seed: UInt64
+
+    public init(model: any LanguageModel, selection: NeuronSelection, layers: Int, fraction: Double, seed: UInt64) {
+        self.model = model; self.selection = selection; self.layers = layers; self.fraction = fraction
+        self.seed = seed
+    }
+
+    /// The blocks erased: the last `layers` ones.
+    public var blocks: [Int] {
+        let n = model.blockCount
+        return Array(max(0, n - layers)..<n)
+    }
+
+    /// Scores neurons (when the strategy needs data), picks them, re-initialises them, and says what it did.
+    public func run(windows: TrainingWindows, batchSize: Int, isCancelled: CancellationCheck) throws -> EraseSummary {
+        let started = Date()
+        let neurons = model.mlpNeurons(block: blocks.first ?? 0).neurons
+        let count = max(1, Int((fraction * Double(neurons)).rounded()))
+        var picked: [[Int]] = []
+        switch selection {
+        case .random:
+            var rng = RandomSource(seed: seed)
+            for _ in blocks {
+                var order = Array(0..<neurons)
+                for i in stride(from: order.count - 1, to: 0, by: -1) {
+                    order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+                }
+                picked.append(Array(order[0..<count]).sorted())
+            }
+        case .activation:
+            let scores = try activationScores(windows: windows, batchSize: batchSize, isCancelled: isCancelled)
+            picked = scores.map { topIndices($0, count) }
+        case .gradient:
+            let scores = try gradientScores(windows: windows, batchSize: batchSize, isCancelled: isCancelled)
+            picked = scores.map { topIndices($0, count) }
+        }
+        var rng = RandomSource(seed: seed &+ 1)
+        for (block, indices) in zip(blocks, picked) {
+            for i in indices { model.resetNeuron(block: block, index: i, rng: &rng) }
+        }
+        return EraseSummary(selection: selection, blocks: blocks, neuronsPerBlock: count, fraction: fraction,
+                            seed: seed, neurons: picked, seconds: Date().timeIntervalSince(started))
+    }
+
+    func topIndices(_ scores: [Double], _ k: Int) -> [Int] {
+        Array(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k)).sorted()
+    }
+
+    /// Windows used to score neurons: a seeded sample, bounded so scoring stays a small fraction of the work.
+    func scoringWindows(_ windows: TrainingWindows, batchSize: Int) -> [[Int]] {
+        let order = windows.order(seed: seed ^ 0xE7A5E)
+        let limit = min(order.count, max(batchSize, 16 * batchSize))
+        return stride(from: 0, to: limit, by: batchSize).map { Array(order[$0..<min(limit, $0 + batchSize)]) }
+    }
+
+    /// Mean |activation| on positions whose target is sensitive divided by the mean on the other positions.
+    func activationScores(windows: TrainingWindows, batchSize: Int, isCancelled: CancellationCheck) throws -> [[Double]] {
+        let neurons = model.mlpNeurons(block: blocks.first ?? 0).neurons
+        var sensitive = blocks.map { _ in [Double](repeating: 0, count: neurons) }
+        var other = sensitive
+        var nSensitive = 0, nOther = 0
+        for batch in scoringWindows(windows, batchSize: batchSize) {
+            if isCancelled() { throw SaniError.cancelled }
+            let b = windows.batch(batch)
+            _ = try model.forward(tokens: b.tokens, batch: batch.count, length: windows.length)
+            for (k, block) in blocks.enumerated() {
+                guard let acts = model.mlpActivations(block: block) else {
+                    throw SaniError.model("the model does not expose MLP activations")
+                }
+                for (row, w) in b.weights.enumerated() {
+                    let a = acts + row * neurons
+                    if w == 0 {
+                        for i in 0..<neurons { sensitive[k][i] += Double(abs(a[i])) }
+                    } else {
+                        for i in 0..<neurons { other[k][i] += Double(abs(a[i])) }
+                    }
+                }
+            }
+            nSensitive += b.weights.filter { $0 == 0 }.count
+            nOther += b.weights.filter { $0 != 0 }.count
+        }
+        model.releaseActivations()
+        return zip(sensitive, other).map { s, o in
+            zip(s, o).map { ($0 / Double(max(1, nSensitive))) / ($1 / Double(max(1, nOther)) + 1e-6) }
+        }
+    }
+
+    /// Σ |weight × gradient| over each neuron's slices, for the loss on sensitive targets only.
+    func gradientScores(windows: TrainingWindows, batchSize: Int, isCancelled: CancellationCheck) throws -> [[Double]] {
+        let parameters = model.parameters
+        parameters.ensureGradients()
+        parameters.zeroGradients()
+        for batch in scoringWindows(windows, batchSize: batchSize) {
+            if isCancelled() { throw SaniError.cancelled }
+            let b = windows.batch(batch, sensitiveOnly: true)
+            _ = try model.accumulateGradients(tokens: b.tokens, targets: b.targets, weights: b.weights,
+                                              batch: batch.count, length: windows.length)
+        }
+        model.releaseActivations()
+        guard let gradients = parameters.gradients else { return [] }
+        let scores = blocks.map { block -> [Double] in
+            let layout = model.mlpNeurons(block: block)
+            var s = [Double](repeating: 0, count: layout.neurons)
+            for t in layout.tensors {
+                guard let spec = parameters.spec(t.name) else { continue }
+                let w = parameters.values.pointer + spec.offset, g = gradients.pointer + spec.offset
+                let inner = spec.shape[(t.axis + 1)...].reduce(1, *)
+                let outer = spec.shape[..<t.axis].reduce(1, *)
+                let axis = spec.shape[t.axis]
+                for o in 0..<outer {
+                    for i in 0..<axis {
+                        let base = (o * axis + i) * inner
+                        var acc: Float = 0
+                        for j in 0..<inner { acc += abs(w[base + j] * g[base + j]) }
+                        s[i] += Double(acc)
+                    }
+                }
+            }
+            return s
+        }
+        parameters.zeroGradients()
+        return scores
+    }
+}

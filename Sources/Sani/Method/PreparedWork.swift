@@ -1,0 +1,57 @@
+import Foundation
+import SaniEngine
+
+/// Everything a sanitization or an audit works on, loaded and checked: the model and its tokenizer, the corpus
+/// with its blacklist, the train / held-out split tokenized with per-token sensitivity, and training windows.
+public struct PreparedWork {
+    public let model: any LanguageModel
+    public let tokenizer: any TextTokenizer
+    public let corpus: Corpus
+    public let blacklist: Blacklist
+    public let train: TokenizedCorpus
+    public let heldOut: TokenizedCorpus?
+    public let windows: TrainingWindows
+
+    public init(inputs: SanitizationInputs, options: SanitizationOptions) throws {
+        model = try Sanitizer.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) }
+        guard model.objective == .causal else {
+            throw SaniError.model("sanitizing \(model.family) (a masked language model) is not available yet")
+        }
+        tokenizer = try Sanitizer.wrapEngine { try LanguageModelLoader.tokenizer(folder: inputs.model) }
+        corpus = try Corpus.load(url: inputs.corpus)
+        let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
+        let detectors = try options.detectors.map { try SpanDetector.Kind.parseList($0.joined(separator: ",")) }
+            ?? Set(SpanDetector.Kind.allCases)
+        let k = options.kAnonymity ?? 0
+        let builder = BlacklistBuilder(options: .init(
+            useAnnotations: true, terms: terms, detectors: detectors,
+            kAnonymity: k > 0 && corpus.hasSubjects ? KAnonymityDetector(k: k) : nil))
+        blacklist = try builder.build(for: corpus)
+        let annotated = try blacklist.annotating(corpus)
+        let split = options.heldOutFraction > 0 && annotated.records.count >= 4
+            ? annotated.split(heldOutFraction: options.heldOutFraction, seed: options.seed)
+            : (train: annotated, heldOut: Corpus(records: []))
+        let separator = model.separatorTokenID
+        train = try TokenizedCorpus(corpus: split.train, tokenizer: tokenizer, separator: separator,
+                                    vocabularySize: model.vocabularySize)
+        heldOut = split.heldOut.records.isEmpty ? nil
+            : try TokenizedCorpus(corpus: split.heldOut, tokenizer: tokenizer, separator: separator,
+                                  vocabularySize: model.vocabularySize)
+        windows = TrainingWindows(corpus: train, length: min(options.sequenceLength, model.maxPositions),
+                                  trailingSeparator: separator)
+        guard windows.count > 0 else {
+            throw SaniError.invalidArgument("the corpus is too short to train on (\(train.tokenCount) tokens)")
+        }
+    }
+
+    /// The audit settings the options ask for.
+    public static func auditSettings(_ options: SanitizationOptions) -> AuditSettings {
+        var audit = AuditSettings()
+        audit.prefixTokens = options.auditPrefixTokens
+        audit.samples = options.auditSamples
+        audit.temperature = Float(options.auditTemperature)
+        audit.seed = options.seed
+        audit.includeExamples = options.includeExamples
+        return audit
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Every parameter of a sanitization, with defaults that follow the paper (erase the final block's MLP with
+/// r = 0.5 chosen at random, then repair for up to 2 epochs). Decoding rejects unknown fields, so a typo in a
+/// job request is an error rather than a silently ignored setting.
+public struct SanitizationOptions: Sendable, Equatable, Codable {
+    public var method: SanitizationMethod = .sani
+    public var selection: NeuronSelection = .random
+    /// Number of last transformer blocks whose MLP neurons are erased (L).
+    public var eraseLayers: Int = 1
+    /// Fraction of MLP neurons erased in each of those blocks (r).
+    public var eraseFraction: Double = 0.5
+    public var epochs: Int = 2
+    public var learningRate: Double = 1e-4
+    public var warmupSteps: Int = 0
+    public var weightDecay: Double = 0.01
+    public var batchSize: Int = 8
+    public var sequenceLength: Int = 128
+    public var seed: UInt64 = 0
+    /// Fraction of records (by subject) held out for the utility audit; 0 audits utility on the corpus.
+    public var heldOutFraction: Double = 0.1
+    /// Tokens of context before a span in the extraction audit (P).
+    public var auditPrefixTokens: Int = 32
+    /// Extra sampled attempts per span in the extraction audit (0: greedy only).
+    public var auditSamples: Int = 0
+    public var auditTemperature: Double = 1.0
+    /// Stop repairing once span extraction falls to this rate or below (nil: run every epoch).
+    public var targetExtractionRate: Double?
+    /// Built-in detectors to run (nil: all; empty: none).
+    public var detectors: [String]?
+    /// k for indirect identifiers when records have subjects (nil or 0: off).
+    public var kAnonymity: Int? = 2
+    public var caseSensitiveTerms: Bool = false
+    /// Include sensitive example strings in the report (off: the report never contains them).
+    public var includeExamples: Bool = false
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case method, selection, eraseLayers, eraseFraction, epochs, learningRate, warmupSteps, weightDecay
+        case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
+        case targetExtractionRate, detectors, kAnonymity, caseSensitiveTerms, includeExamples
+    }
+
+    public init(from decoder: Decoder) throws {
+        let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+            .filter { CodingKeys(rawValue: $0) == nil }
+        if let first = unknown.first {
+            throw SaniError.invalidArgument("unknown option \"\(first)\" (known: \(CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SanitizationOptions()
+        method = try c.decodeIfPresent(SanitizationMethod.self, forKey: .method) ?? d.method
+        selection = try c.decodeIfPresent(NeuronSelection.self, forKey: .selection) ?? d.selection
+        eraseLayers = try c.decodeIfPresent(Int.self, forKey: .eraseLayers) ?? d.eraseLayers
+        eraseFraction = try c.decodeIfPresent(Double.self, forKey: .eraseFraction) ?? d.eraseFraction
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        sequenceLength = try c.decodeIfPresent(Int.self, forKey: .sequenceLength) ?? d.sequenceLength
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        heldOutFraction = try c.decodeIfPresent(Double.self, forKey: .heldOutFraction) ?? d.heldOutFraction
+        auditPrefixTokens = try c.decodeIfPresent(Int.self, forKey: .auditPrefixTokens) ?? d.auditPrefixTokens
+        auditSamples = try c.decodeIfPresent(Int.self, forKey: .auditSamples) ?? d.auditSamples
+        auditTemperature = try c.decodeIfPresent(Double.self, forKey: .auditTemperature) ?? d.auditTemperature
+        targetExtractionRate = try c.decodeIfPresent(Double.self, forKey: .targetExtractionRate)
+        detectors = try c.decodeIfPresent([String].self, forKey: .detectors)
+        kAnonymity = try c.decodeIfPresent(Int.self, forKey: .kAnonymity) ?? d.kAnonymity
+        caseSensitiveTerms = try c.decodeIfPresent(Bool.self, forKey: .caseSensitiveTerms) ?? d.caseSensitiveTerms
+        includeExamples = try c.decodeIfPresent(Bool.self, forKey: .includeExamples) ?? d.includeExamples
+        try validate()
+    }
+
+    /// Checks every range; the message names the option and what it accepts.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw SaniError.invalidArgument(message) } }
+        try check(eraseLayers >= 1 && eraseLayers <= 1000, "eraseLayers must be at least 1")
+        try check(eraseFraction > 0 && eraseFraction <= 1, "eraseFraction must be in (0, 1]")
+        try check(epochs >= 0 && epochs <= 1000, "epochs must be between 0 and 1000")
+        try check(learningRate > 0 && learningRate < 1, "learningRate must be in (0, 1)")
+        try check(warmupSteps >= 0, "warmupSteps must be >= 0")
+        try check(weightDecay >= 0 && weightDecay < 1, "weightDecay must be in [0, 1)")
+        try check(batchSize >= 1 && batchSize <= 4096, "batchSize must be between 1 and 4096")
+        try check(sequenceLength >= 2 && sequenceLength <= 65536, "sequenceLength must be between 2 and 65536")
+        try check(heldOutFraction >= 0 && heldOutFraction < 1, "heldOutFraction must be in [0, 1)")
+        try check(auditPrefixTokens >= 1 && auditPrefixTokens <= 4096, "auditPrefixTokens must be between 1 and 4096")
+        try check(auditSamples >= 0 && auditSamples <= 100, "auditSamples must be between 0 and 100")
+        try check(auditTemperature > 0 && auditTemperature <= 10, "auditTemperature must be in (0, 10]")
+        if let t = targetExtractionRate { try check(t >= 0 && t <= 1, "targetExtractionRate must be in [0, 1]") }
+        if let k = kAnonymity { try check(k >= 0 && k <= 1000, "kAnonymity must be between 0 and 1000") }
+        if let detectors { _ = try SpanDetector.Kind.parseList(detectors.joined(separator: ",")) }
+    }
+}
+
+/// A coding key for any field name (used to find unknown fields).
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.stringValue = "\(intValue)"; self.intValue = intValue }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import SaniEngine
+
+/// A quick check of the inputs before work is queued: everything that can be refused early is refused here.
+public struct ValidationSummary: Sendable, Equatable, Codable {
+    public var modelFamily: String
+    public var vocabularySize: Int
+    public var corpus: CorpusStatistics
+    public var terms: Int
+}
+
+extension Sanitizer {
+    /// Reads the model configuration and tokenizer, parses the corpus and the terms; throws a user-facing error.
+    public static func validate(inputs: SanitizationInputs, options: SanitizationOptions) throws -> ValidationSummary {
+        try options.validate()
+        let config = try wrapEngine { try JSONConfig(url: inputs.model.appendingPathComponent("config.json")) }
+        guard config.modelType == nil || LanguageModelLoader.supportedTypes.contains(config.modelType ?? "") else {
+            throw SaniError.model("model_type \(config.modelType ?? "?") is not supported (supported: \(LanguageModelLoader.supportedTypes.joined(separator: ", ")))")
+        }
+        let tokenizer = try wrapEngine { try LanguageModelLoader.tokenizer(folder: inputs.model) }
+        let corpus = try Corpus.load(url: inputs.corpus)
+        let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
+        return ValidationSummary(modelFamily: config.modelType ?? "gpt2", vocabularySize: tokenizer.vocabularySize,
+                                 corpus: corpus.statistics, terms: terms?.count ?? 0)
+    }
+
+    /// Runs the method. Blocking and CPU heavy; `progress` is called on the calling thread after every step;
+    /// `isCancelled` is checked between steps (throws `SaniError.cancelled`).
+    public func run(progress: @escaping @Sendable (SanitizationProgress) -> Void = { _ in },
+                    isCancelled: @escaping CancellationCheck = { false }) throws -> SanitizationReport {
+        let started = Date()
+        try options.validate()
+        let tracker = ProgressTracker(options: options, started: started, sink: progress)
+        tracker.emit(.preparing, step: 0, steps: 1, message: "loading model and corpus")
+
+        let work = try PreparedWork(inputs: inputs, options: options)
+        let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
+        let train = work.train, heldOut = work.heldOut, windows = work.windows
+        let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
+        func runAudit(_ stage: String, epoch: Int?) throws -> AuditReport {
+            try auditor.audit(stage: stage, memorized: train, heldOut: heldOut, progress: { done, total in
+                tracker.emit(.audit, epoch: epoch, step: done, steps: total, message: "audit \(stage)")
+            }, isCancelled: isCancelled)
+        }
+
+        // Resume from a checkpoint of this same work, if one exists.
+        let fingerprint = SanitizationCheckpoint.fingerprint(inputs: inputs, options: options)
+        let stepsPerEpoch = (windows.count + options.batchSize - 1) / options.batchSize
+        let optimizer = AdamW(parameters: model.parameters,
+                              settings: .init(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: Float(options.weightDecay)))
+        var state: SanitizationCheckpoint
+        var best: FloatBuffer?
+        if let folder = inputs.checkpoints, let saved = SanitizationCheckpoint.load(folder: folder, fingerprint: fingerprint) {
+            state = saved
+            best = try saved.restore(folder: folder, parameters: model.parameters, optimizer: optimizer)
+            if best == nil && saved.bestEpoch > 0 { best = model.parameters.values.clone() }
+            tracker.resume(completedEpochs: saved.completedEpochs)
+            tracker.emit(.preparing, step: 1, steps: 1, message: "resumed after epoch \(saved.completedEpochs)")
+        } else {
+            let before = try runAudit("before", epoch: nil)
+            tracker.finishAuditBefore()
+            var erase: EraseSummary?
+            if options.method.erases {
+                tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)")
+                erase = try NeuronEraser(model: model, selection: options.selection, layers: options.eraseLayers,
+                                         fraction: options.eraseFraction, seed: options.seed)
+                    .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
+                tracker.emit(.erase, step: 1, steps: 1, message: "erased \(erase?.neuronsPerBlock ?? 0) neurons per block")
+            }
+            tracker.finishErase()
+            state = SanitizationCheckpoint(fingerprint: fingerprint, completedEpochs: 0, optimizerStep: 0,
+                                           before: before, erase: erase, epochs: [], bestEpoch: 0)
+            if let folder = inputs.checkpoints {
+                try state.save(folder: folder, parameters: model.parameters, optimizer: nil, best: nil)
+            }
+        }
+
+        // Repair.
+        let epochs = options.method.repairs ? options.epochs : 0
+        let schedule = LearningRateSchedule(peak: Float(options.learningRate), warmupSteps: options.warmupSteps,
+                                            totalSteps: epochs * stepsPerEpoch, shape: .constant)
+        var stoppedEarly = state.epochs.contains { meetsTarget($0) } && state.completedEpochs < epochs
+        var epoch = state.completedEpochs + 1
+        while epoch <= epochs && !stoppedEarly {
+            let order = windows.order(seed: options.seed &+ UInt64(epoch))
+            let meanLoss = try TrainingLoop.epoch(
+                model: model, optimizer: optimizer, windows: windows, order: order, batchSize: options.batchSize,
+                schedule: schedule, isCancelled: isCancelled) { step, steps, loss in
+                tracker.emit(.repair, epoch: epoch, step: step, steps: steps, loss: loss,
+                             message: "repair epoch \(epoch)/\(epochs)")
+            }
+            var report = try runAudit("epoch-\(epoch)", epoch: epoch)
+            report.trainingLoss = meanLoss
+            state.epochs.append(report)
+            if isBetter(report, than: state.bestEpoch == 0 ? nil : state.epochs[state.bestEpoch - 1]) {
+                state.bestEpoch = epoch
+                best = model.parameters.values.clone()
+            }
+            state.completedEpochs = epoch
+            state.optimizerStep = optimizer.step
+            if let folder = inputs.checkpoints {
+                try state.save(folder: folder, parameters: model.parameters, optimizer: optimizer,
+                               best: state.bestEpoch == epoch ? nil : best)
+            }
+            tracker.finishEpoch(epoch)
+            stoppedEarly = meetsTarget(report) && epoch < epochs
+            epoch += 1
+        }
+
+        // Keep the best weights, save the folder and the report.
+        tracker.emit(.saving, step: 0, steps: 1, message: "saving the sanitized model")
+        if state.bestEpoch > 0, state.bestEpoch != state.completedEpochs, let best {
+            model.parameters.values.copy(from: best)
+        }
+        var after: AuditReport
+        if state.bestEpoch > 0 {
+            after = state.epochs[state.bestEpoch - 1]
+        } else {
+            after = try runAudit("after", epoch: nil)
+        }
+        after.stage = "after"
+        try Self.wrapEngine { try model.save(to: inputs.output, companionsFrom: inputs.model) }
+        let report = SanitizationReport(
+            method: options.method, options: options, modelFamily: model.family,
+            parameterCount: model.parameters.count, corpus: corpus.statistics,
+            trainingTokens: train.tokenCount, sensitiveTokens: train.sensitiveCount,
+            spansByLabel: blacklist.countsByLabel,
+            spansBySource: Dictionary(uniqueKeysWithValues: blacklist.countsBySource.map { ($0.key.rawValue, $0.value) }),
+            erase: state.erase, before: state.before, epochs: state.epochs, after: after,
+            bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly, seconds: Date().timeIntervalSince(started))
+        do {
+            try ReportJSON.encoder().encode(report)
+                .write(to: inputs.output.appendingPathComponent(Self.reportFileName), options: .atomic)
+        } catch {
+            throw SaniError.io(path: inputs.output.path, reason: "cannot write the report: \(error.localizedDescription)")
+        }
+        tracker.emit(.saving, step: 1, steps: 1, message: "done")
+        return report
+    }
+
+    func meetsTarget(_ report: AuditReport) -> Bool {
+        guard let target = options.targetExtractionRate else { return false }
+        return report.spanExtraction.rate <= target
+    }
+
+    /// The kept epoch: among epochs that meet the target (when one is set) the most useful (lowest perplexity);
+    /// otherwise the lowest span extraction, then token regurgitation, then perplexity.
+    func isBetter(_ a: AuditReport, than b: AuditReport?) -> Bool {
+        guard let b else { return true }
+        if options.targetExtractionRate != nil, meetsTarget(a) != meetsTarget(b) { return meetsTarget(a) }
+        if options.targetExtractionRate != nil, meetsTarget(a) { return a.utility.perplexity < b.utility.perplexity }
+        if a.spanExtraction.rate != b.spanExtraction.rate { return a.spanExtraction.rate < b.spanExtraction.rate }
+        if a.tokenRegurgitation.rate != b.tokenRegurgitation.rate { return a.tokenRegurgitation.rate < b.tokenRegurgitation.rate }
+        return a.utility.perplexity < b.utility.perplexity
+    }
+
+    /// Turns engine errors into the module's error with the engine's message.
+    static func wrapEngine<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as EngineError {
+            throw SaniError.model(error.description)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import SaniEngine
+
+/// The files a sanitization reads and writes.
+public struct SanitizationInputs: Sendable, Equatable {
+    /// Hugging Face model folder (config.json, weights, tokenizer files).
+    public var model: URL
+    /// Corpus: JSONL (text, subject, spans) or plain text.
+    public var corpus: URL
+    /// Optional confidential terms (text or JSON).
+    public var terms: URL?
+    /// Where the sanitized model folder is written.
+    public var output: URL
+    /// Where epoch checkpoints are kept so that interrupted work resumes (nil: no checkpoints).
+    public var checkpoints: URL?
+
+    public init(model: URL, corpus: URL, terms: URL? = nil, output: URL, checkpoints: URL? = nil) {
+        self.model = model; self.corpus = corpus; self.terms = terms; self.output = output
+        self.checkpoints = checkpoints
+    }
+}
+
+/// Runs the SANI method end to end: blacklist, audit before, erase, repair with an audit after each epoch,
+/// audit after, save the sanitized folder with `sanitization-report.json`.
+public final class Sanitizer: @unchecked Sendable {
+    public let inputs: SanitizationInputs
+    public let options: SanitizationOptions
+    /// File name of the report written next to the sanitized weights.
+    public static let reportFileName = "sanitization-report.json"
+
+    public init(inputs: SanitizationInputs, options: SanitizationOptions) {
+        self.inputs = inputs
+        self.options = options
+    }
+}

@@ -1,0 +1,31 @@
+import SaniEngine
+
+/// One epoch of training over `TrainingWindows`: zero gradients, weighted loss and backward, clip to norm 1,
+/// AdamW step. Shared by the repair phase and ordinary fine-tuning (`sani train`).
+public enum TrainingLoop {
+    /// Runs the batches of `order` and returns the mean loss. `onStep(step, steps, loss)` follows every step.
+    public static func epoch(model: any LanguageModel, optimizer: AdamW, windows: TrainingWindows, order: [Int],
+                             batchSize: Int, schedule: LearningRateSchedule,
+                             isCancelled: CancellationCheck, onStep: (Int, Int, Double) -> Void) throws -> Double {
+        let steps = (order.count + batchSize - 1) / batchSize
+        var lossSum = 0.0
+        for step in 0..<steps {
+            if isCancelled() { throw SaniError.cancelled }
+            let batch = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
+            let b = windows.batch(batch)
+            model.parameters.ensureGradients()
+            model.parameters.zeroGradients()
+            let loss = try Sanitizer.wrapEngine {
+                try model.accumulateGradients(tokens: b.tokens, targets: b.targets, weights: b.weights,
+                                              batch: batch.count, length: windows.length)
+            }
+            if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
+            optimizer.update(learningRate: schedule.rate(at: optimizer.step))
+            lossSum += Double(loss)
+            onStep(step + 1, steps, Double(loss))
+        }
+        model.parameters.dropGradients()
+        model.releaseActivations()
+        return steps == 0 ? 0 : lossSum / Double(steps)
+    }
+}

@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import Sani
+import SaniEngine
+
+/// Flags that map onto `SanitizationOptions` (defaults follow the paper).
+struct MethodFlags: ParsableArguments {
+    @Option(help: "sani (erase + repair), repair-only or erase-only.") var method: String = "sani"
+    @Option(help: "Neuron selection: random (the paper), activation or gradient.") var selection: String = "random"
+    @Option(help: "Last blocks erased (L).") var eraseLayers = 1
+    @Option(help: "Fraction of MLP neurons erased per block (r).") var eraseFraction = 0.5
+    @Option(help: "Repair epochs.") var epochs = 2
+    @Option(help: "Repair learning rate.") var lr = 1e-4
+    @Option(help: "Sequences per batch.") var batch = 8
+    @Option(help: "Tokens per sequence.") var length = 128
+    @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
+    @Option(help: "Fraction of records held out for the utility audit.") var heldOut = 0.1
+    @Option(help: "Tokens of context before a span in the extraction audit (P).") var prefix = 32
+    @Option(help: "Sampled extraction attempts per span (0: greedy only).") var samples = 0
+    @Option(help: "Sampling temperature of the extraction audit.") var temperature = 1.0
+    @Option(help: "Stop repairing once span extraction is at or below this rate.") var target: Double?
+    @Option(help: "Detectors, comma separated (all, none, date, phone, email, ...).") var detectors = "all"
+    @Option(help: "k of the k-anonymity detector for indirect identifiers (0: off).") var k = 2
+    @Flag(help: "Put regurgitated sensitive strings in the report (off: never).") var examples = false
+
+    func options() throws -> SanitizationOptions {
+        var o = SanitizationOptions()
+        guard let m = SanitizationMethod(rawValue: method) else {
+            throw ValidationError("unknown method \(method): sani, repair-only or erase-only")
+        }
+        guard let s = NeuronSelection(rawValue: selection) else {
+            throw ValidationError("unknown selection \(selection): random, activation or gradient")
+        }
+        o.method = m
+        o.selection = s
+        o.eraseLayers = eraseLayers
+        o.eraseFraction = eraseFraction
+        o.epochs = epochs
+        o.learningRate = lr
+        o.batchSize = batch
+        o.sequenceLength = length
+        o.seed = seed
+        o.heldOutFraction = heldOut
+        o.auditPrefixTokens = prefix
+        o.auditSamples = samples
+        o.auditTemperature = temperature
+        o.targetExtractionRate = target
+        o.detectors = detectors.split(separator: ",").map(String.init)
+        o.kAnonymity = k
+        o.includeExamples = examples
+        do { try o.validate() } catch { throw ValidationError("\(error)") }
+        return o
+    }
+}
+
+/// `sani sanitize`: the SANI method end to end, writing the sanitized folder and its report.
+struct SanitizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sanitize",
+        abstract: "Erase and repair a model so it stops regurgitating the sensitive spans of its corpus.")
+    @Option(help: "Hugging Face model folder.") var model: String
+    @Option(help: "Corpus: JSONL (text, subject, spans) or plain text.") var corpus: String
+    @Option(help: "Confidential terms (one per line, or JSON).") var terms: String?
+    @Option(help: "Output folder for the sanitized model and sanitization-report.json.") var out: String
+    @Option(help: "Checkpoint folder (resume an interrupted run).") var checkpoints: String?
+    @OptionGroup var flags: MethodFlags
+    @Flag(help: "Print the report as JSON instead of tables.") var json = false
+
+    func run() throws {
+        let options = try flags.options()
+        let inputs = SanitizationInputs(model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
+                                        terms: terms.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: out),
+                                        checkpoints: checkpoints.map { URL(fileURLWithPath: $0) })
+        let bar = TerminalProgress()
+        let report = try reportingErrors {
+            try Sanitizer(inputs: inputs, options: options).run(progress: { bar.update($0) })
+        }
+        bar.finish()
+        if json {
+            print(String(decoding: try ReportJSON.encoder().encode(report), as: UTF8.self))
+            return
+        }
+        print("method \(report.method.rawValue), \(report.modelFamily), \(report.parameterCount) parameters, "
+            + "\(report.trainingTokens) training tokens of which \(report.sensitiveTokens) sensitive")
+        if let e = report.erase {
+            print("erase: \(e.neuronsPerBlock) neurons (\(e.selection.rawValue)) in block(s) \(e.blocks.map(String.init).joined(separator: ", ")), seed \(e.seed)")
+        }
+        print("")
+        print(AuditTable.render([report.before] + report.epochs + [report.after]))
+        print("")
+        print("kept epoch \(report.bestEpoch)\(report.stoppedEarly ? " (stopped early at the target)" : ""); "
+            + "\(TerminalProgress.duration(report.seconds)) in all")
+        print("saved: \(out) (report: \(Sanitizer.reportFileName))")
+    }
+}
+
+/// `sani audit`: the audit alone.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit",
+                                                    abstract: "Measure regurgitation and utility of a model on its corpus.")
+    @Option(help: "Hugging Face model folder.") var model: String
+    @Option(help: "Corpus: JSONL (text, subject, spans) or plain text.") var corpus: String
+    @Option(help: "Confidential terms (one per line, or JSON).") var terms: String?
+    @OptionGroup var flags: MethodFlags
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let options = try flags.options()
+        let inputs = SanitizationInputs(model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
+                                        terms: terms.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: "/dev/null"))
+        let bar = TerminalProgress()
+        let report = try reportingErrors { () -> AuditReport in
+            let work = try PreparedWork(inputs: inputs, options: options)
+            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: PreparedWork.auditSettings(options))
+            return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut) { done, total in
+                bar.update(SanitizationProgress(phase: .audit, epoch: nil, epochs: 0, step: done, steps: total,
+                                                fraction: Double(done) / Double(max(1, total)), loss: nil,
+                                                etaSeconds: nil, message: "audit"))
+            }
+        }
+        bar.finish()
+        if json {
+            print(String(decoding: try ReportJSON.encoder().encode(report), as: UTF8.self))
+        } else {
+            print(AuditTable.render([report]))
+            let labels = report.spanExtractionByLabel.keys.sorted()
+            if !labels.isEmpty {
+                print("")
+                print(AuditTable.table([["label", "token regurgitation", "span extraction"]] + labels.map {
+                    [$0, AuditTable.percent(report.tokenRegurgitationByLabel[$0] ?? RateFigure()),
+                     AuditTable.percent(report.spanExtractionByLabel[$0] ?? RateFigure())]
+                }).joined(separator: "\n"))
+            }
+        }
+    }
+}
+
+/// `sani train`: ordinary fine-tuning, to make a memorizing model end to end.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "train", abstract: "Fine-tune a model on a corpus.")
+    @Option(help: "Hugging Face model folder (with --from-scratch, only config.json and the tokenizer are read).")
+    var model: String
+    @Option(help: "Corpus: JSONL or plain text.") var corpus: String
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Peak learning rate (warm-up then cosine).") var lr = 1e-3
+    @Option(help: "Sequences per batch.") var batch = 8
+    @Option(help: "Tokens per sequence.") var length = 128
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Flag(help: "Start from the family's random initialisation.") var fromScratch = false
+
+    func run() throws {
+        var o = FineTuner.Options()
+        o.epochs = epochs; o.learningRate = lr; o.batchSize = batch; o.sequenceLength = length; o.seed = seed
+        o.fromScratch = fromScratch
+        let bar = TerminalProgress()
+        let started = Date()
+        let losses = try reportingErrors {
+            try FineTuner(options: o).run(modelFolder: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
+                                          output: URL(fileURLWithPath: out), onStep: { epoch, step, steps, loss in
+                let done = Double(epoch - 1) + Double(step) / Double(steps)
+                let fraction = done / Double(max(1, o.epochs))
+                let elapsed = Date().timeIntervalSince(started)
+                bar.update(SanitizationProgress(phase: .repair, epoch: epoch, epochs: o.epochs, step: step, steps: steps,
+                                                fraction: fraction, loss: loss,
+                                                etaSeconds: fraction > 0.01 ? elapsed / fraction * (1 - fraction) : nil,
+                                                message: "train"))
+            })
+        }
+        bar.finish()
+        for (i, l) in losses.enumerated() { print(String(format: "epoch %d  mean loss %.4f", i + 1, l)) }
+        print("saved: \(out)")
+    }
+}
+
+/// Runs `body`, turning the method's and the engine's errors into a one-line message and a failure exit code.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as SaniError {
+        throw ValidationError(error.description)
+    } catch let error as EngineError {
+        throw ValidationError(error.description)
+    }
+}
