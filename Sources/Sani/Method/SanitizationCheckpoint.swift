@@ -42,10 +42,13 @@ struct SanitizationCheckpoint: Codable {
 
     /// Writes weights first and the state last (atomically), so a crash mid-write leaves the previous
     /// checkpoint valid.
-    func save(folder: URL, parameters: ParameterSet, optimizer: AdamW?, best: FloatBuffer?) throws {
+    /// `keepBest`: the best weights did not change since the last save, so an existing best file stays.
+    func save(folder: URL, parameters: ParameterSet, optimizer: AdamW?, best: FloatBuffer?, keepBest: Bool = false) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try ModelFolder.writeWeights(parameters, to: Self.weightsURL(folder))
-        if let best {
+        if keepBest && FileManager.default.fileExists(atPath: Self.bestURL(folder).path) {
+            // Unchanged since the previous checkpoint.
+        } else if let best {
             try SafetensorsWriter.write([.init(name: "values", shape: [best.count],
                                                data: UnsafeBufferPointer(start: best.pointer, count: best.count))],
                                         metadata: [:], to: Self.bestURL(folder))

@@ -24,8 +24,12 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// Extra sampled attempts per span in the extraction audit (0: greedy only).
     public var auditSamples: Int = 0
     public var auditTemperature: Double = 1.0
-    /// Stop repairing once span extraction falls to this rate or below (nil: run every epoch).
+    /// Stop repairing once span extraction falls to this rate or below and utility is within
+    /// `maxPerplexityIncrease` (nil: run every epoch).
     public var targetExtractionRate: Double?
+    /// Largest relative rise of held-out perplexity over the model before sanitization that the kept epoch may
+    /// have (0.1 = 10 %) when an epoch within it exists.
+    public var maxPerplexityIncrease: Double = 0.1
     /// Built-in detectors to run (nil: all; empty: none).
     public var detectors: [String]?
     /// k for indirect identifiers when records have subjects (nil or 0: off).
@@ -39,7 +43,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case method, selection, eraseLayers, eraseFraction, epochs, learningRate, warmupSteps, weightDecay
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
-        case targetExtractionRate, detectors, kAnonymity, caseSensitiveTerms, includeExamples
+        case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
     }
 
     public init(from decoder: Decoder) throws {
@@ -66,6 +70,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         auditSamples = try c.decodeIfPresent(Int.self, forKey: .auditSamples) ?? d.auditSamples
         auditTemperature = try c.decodeIfPresent(Double.self, forKey: .auditTemperature) ?? d.auditTemperature
         targetExtractionRate = try c.decodeIfPresent(Double.self, forKey: .targetExtractionRate)
+        maxPerplexityIncrease = try c.decodeIfPresent(Double.self, forKey: .maxPerplexityIncrease) ?? d.maxPerplexityIncrease
         detectors = try c.decodeIfPresent([String].self, forKey: .detectors)
         kAnonymity = try c.decodeIfPresent(Int.self, forKey: .kAnonymity) ?? d.kAnonymity
         caseSensitiveTerms = try c.decodeIfPresent(Bool.self, forKey: .caseSensitiveTerms) ?? d.caseSensitiveTerms
@@ -89,6 +94,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         try check(auditSamples >= 0 && auditSamples <= 100, "auditSamples must be between 0 and 100")
         try check(auditTemperature > 0 && auditTemperature <= 10, "auditTemperature must be in (0, 10]")
         if let t = targetExtractionRate { try check(t >= 0 && t <= 1, "targetExtractionRate must be in [0, 1]") }
+        try check(maxPerplexityIncrease >= 0 && maxPerplexityIncrease <= 100, "maxPerplexityIncrease must be in [0, 100]")
         if let k = kAnonymity { try check(k >= 0 && k <= 1000, "kAnonymity must be between 0 and 1000") }
         if let detectors { _ = try SpanDetector.Kind.parseList(detectors.joined(separator: ",")) }
     }

@@ -79,7 +79,7 @@ extension Sanitizer {
         let epochs = options.method.repairs ? options.epochs : 0
         let schedule = LearningRateSchedule(peak: Float(options.learningRate), warmupSteps: options.warmupSteps,
                                             totalSteps: epochs * stepsPerEpoch, shape: .constant)
-        var stoppedEarly = state.epochs.contains { meetsTarget($0) } && state.completedEpochs < epochs
+        var stoppedEarly = state.epochs.contains { meetsTarget($0, before: state.before) } && state.completedEpochs < epochs
         var epoch = state.completedEpochs + 1
         while epoch <= epochs && !stoppedEarly {
             let order = windows.order(seed: options.seed &+ UInt64(epoch))
@@ -92,7 +92,8 @@ extension Sanitizer {
             var report = try runAudit("epoch-\(epoch)", epoch: epoch)
             report.trainingLoss = meanLoss
             state.epochs.append(report)
-            if isBetter(report, than: state.bestEpoch == 0 ? nil : state.epochs[state.bestEpoch - 1]) {
+            let previousBest = state.bestEpoch
+            if isBetter(report, than: previousBest == 0 ? nil : state.epochs[previousBest - 1], before: state.before) {
                 state.bestEpoch = epoch
                 best = model.parameters.values.clone()
             }
@@ -100,10 +101,10 @@ extension Sanitizer {
             state.optimizerStep = optimizer.step
             if let folder = inputs.checkpoints {
                 try state.save(folder: folder, parameters: model.parameters, optimizer: optimizer,
-                               best: state.bestEpoch == epoch ? nil : best)
+                               best: state.bestEpoch == epoch ? nil : best, keepBest: previousBest == state.bestEpoch)
             }
             tracker.finishEpoch(epoch)
-            stoppedEarly = meetsTarget(report) && epoch < epochs
+            stoppedEarly = meetsTarget(report, before: state.before) && epoch < epochs
             epoch += 1
         }
 
@@ -138,19 +139,29 @@ extension Sanitizer {
         return report
     }
 
-    func meetsTarget(_ report: AuditReport) -> Bool {
+    /// An epoch meets the target when span extraction is at or below the target rate and utility is within the
+    /// allowed perplexity rise. Without a target rate there is no early stop.
+    func meetsTarget(_ report: AuditReport, before: AuditReport) -> Bool {
         guard let target = options.targetExtractionRate else { return false }
-        return report.spanExtraction.rate <= target
+        return report.spanExtraction.rate <= target && withinUtility(report, before: before)
     }
 
-    /// The kept epoch: among epochs that meet the target (when one is set) the most useful (lowest perplexity);
-    /// otherwise the lowest span extraction, then token regurgitation, then perplexity.
-    func isBetter(_ a: AuditReport, than b: AuditReport?) -> Bool {
+    func withinUtility(_ report: AuditReport, before: AuditReport) -> Bool {
+        let limit = before.utility.perplexity * (1 + options.maxPerplexityIncrease)
+        return !(report.utility.perplexity > limit)
+    }
+
+    /// Whether the weights of epoch report `a` are kept over the current best `b`. Privacy first: when a
+    /// target is set, meeting it wins; otherwise a span extraction lower by more than 2 points wins. Then being
+    /// within the utility bound wins; then the lower extraction, then the lower perplexity.
+    func isBetter(_ a: AuditReport, than b: AuditReport?, before: AuditReport) -> Bool {
         guard let b else { return true }
-        if options.targetExtractionRate != nil, meetsTarget(a) != meetsTarget(b) { return meetsTarget(a) }
-        if options.targetExtractionRate != nil, meetsTarget(a) { return a.utility.perplexity < b.utility.perplexity }
-        if a.spanExtraction.rate != b.spanExtraction.rate { return a.spanExtraction.rate < b.spanExtraction.rate }
-        if a.tokenRegurgitation.rate != b.tokenRegurgitation.rate { return a.tokenRegurgitation.rate < b.tokenRegurgitation.rate }
+        let ra = a.spanExtraction.rate, rb = b.spanExtraction.rate
+        if let target = options.targetExtractionRate, (ra <= target) != (rb <= target) { return ra <= target }
+        if options.targetExtractionRate == nil, abs(ra - rb) > 0.02 { return ra < rb }
+        let ua = withinUtility(a, before: before), ub = withinUtility(b, before: before)
+        if ua != ub { return ua }
+        if ra != rb { return ra < rb }
         return a.utility.perplexity < b.utility.perplexity
     }
 

@@ -52,7 +52,10 @@ public struct TokenizedCorpus: Sendable {
 }
 
 /// Fixed-length training windows over the records packed one after another (each record already starts with
-/// the separator). The target of position t is token t+1; its loss weight is 0 when that token is sensitive.
+/// the separator). Every window starts at a record start, or every `length` tokens inside a long record, so the
+/// model sees each document from its beginning, as the audit and real use present it; a window runs on into
+/// the next record when its own record is shorter. The target of position t is token t+1; its loss weight is 0
+/// when that token is sensitive.
 public struct TrainingWindows: Sendable {
     public let length: Int
     let ids: [Int32]
@@ -60,8 +63,9 @@ public struct TrainingWindows: Sendable {
     let starts: [Int]
 
     public init(corpus: TokenizedCorpus, length requested: Int, trailingSeparator: Int32?) {
-        var ids: [Int32] = [], sensitive: [Bool] = []
-        for r in corpus.records {
+        var ids: [Int32] = [], sensitive: [Bool] = [], recordStarts: [Int] = []
+        for r in corpus.records where !r.ids.isEmpty {
+            recordStarts.append(ids.count)
             ids += r.ids
             sensitive += r.labels.map { $0 != nil }
         }
@@ -69,10 +73,16 @@ public struct TrainingWindows: Sendable {
         let length = max(1, min(requested, ids.count - 1))
         var starts: [Int] = []
         if ids.count > length {
-            var s = 0
-            while s + length + 1 <= ids.count { starts.append(s); s += length }
-            // Cover the tail with one window aligned to the end.
-            if let last = starts.last, last + length + 1 < ids.count { starts.append(ids.count - length - 1) }
+            let lastStart = ids.count - length - 1
+            for (i, begin) in recordStarts.enumerated() {
+                let end = i + 1 < recordStarts.count ? recordStarts[i + 1] : ids.count - 1
+                var s = begin
+                repeat {
+                    let clamped = min(s, lastStart)
+                    if starts.last != clamped { starts.append(clamped) }
+                    s += length
+                } while s < end - 1
+            }
         }
         self.length = length
         self.ids = ids

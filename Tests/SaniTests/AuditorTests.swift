@@ -1,0 +1,113 @@
+import Foundation
+import XCTest
+@testable import Sani
+import SaniEngine
+
+/// The audit's batched passes against plain one-record-at-a-time loops over the same model.
+final class AuditorTests: XCTestCase {
+    func prepared(positions: Int = 128) throws -> (PreparedWork, SanitizationOptions) {
+        let folder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32, positions: positions, seed: 3)
+        let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpusURL)
+        var options = SanitizationOptions()
+        options.heldOutFraction = 0
+        options.auditPrefixTokens = 5
+        options.kAnonymity = 0
+        return (try PreparedWork(inputs: SanitizationInputs(model: folder, corpus: corpusURL, output: folder),
+                                 options: options), options)
+    }
+
+    func naiveTeacherForced(_ work: PreparedWork) throws -> (hits: Int, total: Int, nll: Double, positions: Int, correct: Int) {
+        var hits = 0, total = 0, nll = 0.0, positions = 0, correct = 0
+        for record in work.train.records {
+            let logits = try work.model.forward(tokens: record.ids, batch: 1, length: record.ids.count)
+            for t in 0..<(record.ids.count - 1) {
+                let target = Int(record.ids[t + 1])
+                let row = Array(logits.row(t))
+                let predicted = row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0
+                if record.labels[t + 1] != nil {
+                    total += 1
+                    if predicted == target { hits += 1 }
+                } else {
+                    let m = row.max() ?? 0
+                    let lse = Double(m) + log(row.map { Double(exp($0 - m)) }.reduce(0, +))
+                    nll += lse - Double(row[target])
+                    positions += 1
+                    if predicted == target { correct += 1 }
+                }
+            }
+        }
+        return (hits, total, nll, positions, correct)
+    }
+
+    func testTeacherForcedFiguresMatchAPlainLoop() throws {
+        let (work, options) = try prepared()
+        var settings = PreparedWork.auditSettings(options)
+        settings.batchTokens = 40   // several batches of records of different lengths
+        let report = try Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings)
+            .audit(stage: "t", memorized: work.train, heldOut: nil)
+        let naive = try naiveTeacherForced(work)
+        // Records longer than the context are cut into overlapping segments: every target is still counted once.
+        settings.contextLength = 7
+        let segmented = try Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings)
+            .audit(stage: "t", memorized: work.train, heldOut: nil)
+        XCTAssertEqual(segmented.tokenRegurgitation.total, naive.total)
+        XCTAssertEqual(segmented.utility.positions, naive.positions)
+        XCTAssertEqual(report.tokenRegurgitation.total, naive.total)
+        XCTAssertEqual(report.tokenRegurgitation.total, work.train.sensitiveCount)
+        XCTAssertEqual(report.utility.positions, naive.positions)
+        XCTAssertEqual(report.utility.perplexity, exp(naive.nll / Double(naive.positions)), accuracy: 1e-3)
+        XCTAssertEqual(Double(report.utility.accuracy), Double(naive.correct) / Double(naive.positions), accuracy: 1e-9)
+        XCTAssertEqual(report.tokenRegurgitationByLabel.values.map(\.total).reduce(0, +), naive.total)
+        XCTAssertEqual(Set(report.tokenRegurgitationByLabel.keys), ["PATIENT", "MEDICALRECORD"])
+    }
+
+    func testSpanExtractionMatchesOneSpanAtATimeAndReportsNoStringsByDefault() throws {
+        let (work, options) = try prepared()
+        let report = try Auditor(model: work.model, tokenizer: work.tokenizer, settings: PreparedWork.auditSettings(options))
+            .audit(stage: "t", memorized: work.train, heldOut: nil)
+        var total = 0, hits = 0
+        for record in work.train.records {
+            for span in record.spans {
+                let prompt = Array(record.ids[max(0, span.range.lowerBound - 5)..<span.range.lowerBound])
+                let out = try Generator.generate(work.model, prompts: [prompt], maxNewTokens: span.range.count)
+                total += 1
+                if out[0].tokens == Array(record.ids[span.range]) { hits += 1 }
+            }
+        }
+        XCTAssertEqual(total, 12)
+        XCTAssertEqual(report.spanExtraction.total, total)
+        XCTAssertEqual(report.spanExtraction.count, hits)
+        XCTAssertNil(report.examples)
+        let json = String(decoding: try ReportJSON.encoder().encode(report), as: UTF8.self)
+        for name in ["Ana Ruiz", "Bo Chen", "4100000"] { XCTAssertFalse(json.contains(name)) }
+    }
+
+    func testAMemorizingModelIsCaughtAndExamplesOnlyWhenAsked() throws {
+        // Train the tiny model on the corpus until it reproduces it, then audit with examples.
+        let folder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 48, seed: 4)
+        let dir = try MethodTestSupport.temporaryFolder()
+        let corpusURL = dir.appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpusURL)
+        var tune = FineTuner.Options()
+        tune.epochs = 150
+        tune.learningRate = 1e-2
+        tune.batchSize = 4
+        tune.sequenceLength = 32
+        tune.warmupSteps = 5
+        let trained = dir.appendingPathComponent("trained")
+        try FineTuner(options: tune).run(modelFolder: folder, corpus: corpusURL, output: trained)
+        var options = SanitizationOptions()
+        options.heldOutFraction = 0
+        options.includeExamples = true
+        options.kAnonymity = 0
+        let work = try PreparedWork(inputs: SanitizationInputs(model: trained, corpus: corpusURL, output: dir), options: options)
+        let report = try Auditor(model: work.model, tokenizer: work.tokenizer, settings: PreparedWork.auditSettings(options))
+            .audit(stage: "t", memorized: work.train, heldOut: nil)
+        XCTAssertGreaterThan(report.tokenRegurgitation.rate, 0.5)
+        XCTAssertGreaterThan(report.spanExtraction.rate, 0.5)
+        let examples = try XCTUnwrap(report.examples)
+        XCTAssertFalse(examples.isEmpty)
+        XCTAssertTrue(examples.allSatisfy { $0.expected == $0.generated })
+    }
+}
