@@ -78,6 +78,21 @@ final class GenerationTests: XCTestCase {
         XCTAssertThrowsError(try Generator.generate(model, prompts: [[500]], maxNewTokens: 2))
     }
 
+    func testPromptsCanKeepTheirDocumentPositions() throws {
+        let (model, prompts, continuations, _) = try fixture()
+        // Make position k + j embed like position j: generating at offset k must then equal generating at 0.
+        let k = 20
+        let wpe = model.parameters.pointer("transformer.wpe.weight")
+        let c = model.config.channels
+        for j in 0..<(model.config.maxPositions - k) { (wpe + (k + j) * c).update(from: wpe + j * c, count: c) }
+        let shifted = try Generator.generate(model, prompts: prompts, maxNewTokens: 12,
+                                             startPositions: [k, k, k])
+        XCTAssertEqual(shifted.map(\.tokens), continuations)
+        let mixed = try Generator.generate(model, prompts: prompts, maxNewTokens: 12, startPositions: [0, k, 3])
+        XCTAssertEqual(mixed[1].tokens, continuations[1])
+        XCTAssertThrowsError(try Generator.generate(model, prompts: prompts, maxNewTokens: 2, startPositions: [64, 0, 0]))
+    }
+
     func testSamplerRespectsTopPMass() {
         // Probabilities ∝ exp(logits): 0.5, 0.3, 0.2 → top-p 0.6 keeps the first two only.
         let logits: [Float] = [log(0.5), log(0.3), log(0.2)].map { Float($0) }

@@ -69,8 +69,10 @@ final class AuditorTests: XCTestCase {
         var total = 0, hits = 0
         for record in work.train.records {
             for span in record.spans {
-                let prompt = Array(record.ids[max(0, span.range.lowerBound - 5)..<span.range.lowerBound])
-                let out = try Generator.generate(work.model, prompts: [prompt], maxNewTokens: span.range.count)
+                let start = max(0, span.range.lowerBound - 5)
+                let prompt = Array(record.ids[start..<span.range.lowerBound])
+                let out = try Generator.generate(work.model, prompts: [prompt], maxNewTokens: span.range.count,
+                                                 startPositions: [start])
                 total += 1
                 if out[0].tokens == Array(record.ids[span.range]) { hits += 1 }
             }

@@ -189,17 +189,25 @@ public struct Auditor {
             var j = i
             while j < spans.count, j - i < perBatch, spans[j].range.count == n { j += 1 }
             let group = Array(spans[i..<j])
-            let prompts = group.map { s -> [Int32] in
-                let ids = corpus.records[s.record].ids
-                return Array(ids[max(0, s.range.lowerBound - p)..<s.range.lowerBound])
+            // The prompt keeps the positions it has in its record (within the model's context).
+            let starts = group.map { s in
+                let ctxStart = max(0, s.range.upperBound - model.maxPositions)
+                return max(ctxStart, s.range.lowerBound - p) - ctxStart
             }
-            let greedy = try Generator.generate(model, prompts: prompts, maxNewTokens: n)
+            let prompts = zip(group, starts).map { s, start -> [Int32] in
+                let ids = corpus.records[s.record].ids
+                let ctxStart = max(0, s.range.upperBound - model.maxPositions)
+                return Array(ids[(ctxStart + start)..<s.range.lowerBound])
+            }
+            let greedy = try Generator.generate(model, prompts: prompts, maxNewTokens: n, startPositions: starts)
             var sampledHits = [Bool](repeating: false, count: group.count)
             if settings.samples > 0 {
                 let repeated = prompts.flatMap { Array(repeating: $0, count: settings.samples) }
+                let repeatedStarts = starts.flatMap { Array(repeating: $0, count: settings.samples) }
                 let sampling = SamplingSettings(temperature: settings.temperature,
                                                 seed: settings.seed &+ UInt64(i) &* 7919)
-                let results = try Generator.generate(model, prompts: repeated, maxNewTokens: n, sampling: sampling)
+                let results = try Generator.generate(model, prompts: repeated, maxNewTokens: n, sampling: sampling,
+                                                     startPositions: repeatedStarts)
                 for (k, s) in group.enumerated() {
                     let truth = Array(corpus.records[s.record].ids[s.range])
                     sampledHits[k] = results[(k * settings.samples)..<((k + 1) * settings.samples)]

@@ -8,8 +8,12 @@ public final class KVCache: @unchecked Sendable {
     public let width: Int
     let keys: FloatBuffer
     let values: FloatBuffer
+    /// First position of each sequence: attention looks at positions `start...position` only, so a prompt can
+    /// be placed at the positions it had in its document.
+    public var startPositions: [Int]
 
     public init(layers: Int, sequences: Int, capacity: Int, width: Int) {
+        startPositions = [Int](repeating: 0, count: sequences)
         self.layers = layers
         self.sequences = sequences
         self.capacity = capacity
@@ -56,7 +60,7 @@ enum CachedAttention {
                     rows: [DecodeRow], cache: KVCache, layer: Int, heads: Int, kvHeads: Int, headSize hs: Int) {
         let scale = 1 / Float(hs).squareRoot()
         let group = heads / kvHeads
-        let maxLen = (rows.map(\.position).max() ?? 0) + 1
+        let maxLen = (rows.map(\.position).max() ?? 0) + 1  // bounds position + 1 - start
         let scratch = FloatBuffer(count: Parallel.threadCount * maxLen)
         let chunks = min(Parallel.threadCount, max(1, rows.count * heads))
         let total = rows.count * heads
@@ -72,9 +76,10 @@ enum CachedAttention {
                         let row = rowsBuffer[r]
                         let kvh = h / group
                         let q = queries + r * queryStride + h * hs
-                        let n = row.position + 1
+                        let first = cache.startPositions[row.sequence]
+                        let n = row.position + 1 - first
                         for j in 0..<n {
-                            let k = cache.key(layer: layer, sequence: row.sequence, position: j) + kvh * hs
+                            let k = cache.key(layer: layer, sequence: row.sequence, position: first + j) + kvh * hs
                             scores[j] = VectorMath.dot(q, k, hs) * scale
                         }
                         let m = VectorMath.max(scores, n)
@@ -82,7 +87,7 @@ enum CachedAttention {
                         let o = out + r * outStride + h * hs
                         o.update(repeating: 0, count: hs)
                         for j in 0..<n {
-                            let v = cache.value(layer: layer, sequence: row.sequence, position: j) + kvh * hs
+                            let v = cache.value(layer: layer, sequence: row.sequence, position: first + j) + kvh * hs
                             VectorMath.axpy(scores[j] / s, v, o, hs)
                         }
                     }
