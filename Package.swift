@@ -20,7 +20,10 @@ let package = Package(
         ),
         .target(
             name: "SaniEngine",
-            dependencies: ["COpenBLAS"]
+            dependencies: ["COpenBLAS"],
+            // The numerics are optimised in every configuration: an unoptimised engine is far too slow even
+            // for the tests' tiny models.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "Sani",
