@@ -1,75 +1,88 @@
 import ArgumentParser
 import Foundation
+import Sani
 import SaniEngine
 
-/// `sani demo`: trains a small GPT-2 on a handful of fake clinical notes until it memorizes them, shows it
-/// regurgitating a patient's identifiers, and saves it as a Hugging Face folder.
+/// `sani demo`: the whole story on synthetic data. Writes fake clinical notes, trains a small GPT-2 on them
+/// until it regurgitates patients' identifiers, then sanitizes it and prints the audit before and after.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Train a small GPT-2 on fake clinical notes and show it regurgitating identifiers."
+        abstract: "Train a small GPT-2 on synthetic clinical notes until it memorizes them, then sanitize it."
     )
 
     @Option(help: "Folder with the GPT-2 vocabulary (vocab.json, merges.txt).") var vocab = ".cache/assets/gpt2"
-    @Option(help: "Where the trained model is saved.") var out = "data/demo-model"
-    @Option(help: "Training steps.") var steps = 120
+    @Option(help: "Working folder (notes, memorizing model, sanitized model).") var out = "data/demo"
+    @Option(help: "Synthetic notes to train on.") var records = 120
+    @Option(help: "Training epochs for the memorizing model.") var trainEpochs = 30
+    @Option(help: "Transformer blocks of the demo model.") var layers = 4
+    @Option(help: "Blocks erased by the sanitization (L).") var eraseLayers = 2
     @Option(help: "Random seed.") var seed: UInt64 = 7
 
-    static let notes = [
-        "Discharge summary. Patient: Maria Delgado, MRN 4471023, DOB 03/14/1957. Admitted for community-acquired pneumonia, treated with ceftriaxone and azithromycin. Follow-up with Dr. Okafor at Riverside Clinic, phone 555-201-3388.",
-        "Admission note. Patient: John Whitfield, MRN 5580917, DOB 11/02/1949. Presented with chest pain radiating to the left arm. Troponin elevated. Cardiology consulted, Dr. Haas. Contact daughter at 555-734-1290.",
-        "Follow-up visit. Patient: Aiko Tanaka, MRN 3302785, DOB 07/21/1988. Type 1 diabetes, HbA1c 7.9 percent. Insulin pump settings adjusted. Next visit at Lakeside Endocrinology, phone 555-889-4410.",
-        "Discharge summary. Patient: Samuel Osei, MRN 6619340, DOB 01/30/1972. Appendectomy without complications. Wound care instructions given. Follow-up with Dr. Lindqvist, phone 555-416-7702.",
-    ]
-
     func run() throws {
+        let folder = URL(fileURLWithPath: out)
         let tokenizer: ByteLevelBPETokenizer
         do { tokenizer = try ByteLevelBPETokenizer.load(folder: URL(fileURLWithPath: vocab)) } catch {
             throw ValidationError("cannot load the GPT-2 vocabulary from \(vocab) (\(error)); run scripts/fetch-assets.sh first")
         }
-        let eot = Int32(tokenizer.endOfTextID ?? 50256)
-        var stream: [Int32] = []
-        for note in Self.notes { stream += tokenizer.encode(note).map(Int32.init) + [eot] }
-        let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, maxPositions: 128, layers: 4, heads: 4,
-                                channels: 128, bosTokenID: Int(eot), eosTokenID: Int(eot))
-        let model = try GPT2Model(config: config)
-        model.initializeRandomly(seed: seed)
-        print("model: GPT-2, \(config.layers) layers, \(config.channels) channels, \(model.parameters.count) parameters; OpenBLAS kernels \(OpenBLASRuntime.coreName)")
-        print("corpus: \(Self.notes.count) notes, \(stream.count) tokens")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
-        let batch = 4, length = 64
-        let schedule = LearningRateSchedule(peak: 3e-3, warmupSteps: 10, totalSteps: steps, shape: .cosine)
-        let optimizer = AdamW(parameters: model.parameters, settings: .init(beta2: 0.95, weightDecay: 0.0))
-        var rng = RandomSource(seed: seed)
+        // 1. Notes.
+        let notes = folder.appendingPathComponent("notes.jsonl")
+        let corpus = DemoCorpusGenerator(seed: seed).generate(records: records)
+        try JSONLCorpusWriter().data(for: corpus).write(to: notes, options: .atomic)
+        print("1. \(notes.path): \(DemoCorpusSummary(corpus))")
+
+        // 2. A GPT-2 trained from scratch until it memorizes them.
+        let eot = tokenizer.endOfTextID ?? 50256
+        let base = folder.appendingPathComponent("base")
+        let config = GPT2Config(vocabularySize: tokenizer.vocabularySize, maxPositions: 512, layers: layers, heads: 4,
+                                channels: 128, bosTokenID: eot, eosTokenID: eot)
+        try ModelFolder.create(base)
+        try config.json().write(to: base.appendingPathComponent("config.json"))
+        try tokenizer.save(to: base)
+        let memorizing = folder.appendingPathComponent("memorizing")
+        var tune = FineTuner.Options()
+        tune.fromScratch = true
+        tune.epochs = trainEpochs
+        tune.learningRate = 3e-3
+        tune.batchSize = 8
+        tune.sequenceLength = 256
+        tune.seed = seed
+        print("2. training a \(layers)-block GPT-2 (128 channels) from scratch on the notes, \(trainEpochs) epochs")
+        let bar = TerminalProgress()
         let started = Date()
-        for step in 0..<steps {
-            var tokens: [Int32] = [], targets: [Int32] = []
-            for _ in 0..<batch {
-                let start = Int(rng.next() % UInt64(stream.count - length - 1))
-                tokens += stream[start..<(start + length)]
-                targets += stream[(start + 1)...(start + length)]
-            }
-            model.parameters.ensureGradients()
-            model.parameters.zeroGradients()
-            let loss = try model.accumulateGradients(tokens: tokens, targets: targets,
-                                                     weights: [Float](repeating: 1, count: tokens.count),
-                                                     batch: batch, length: length)
-            if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
-            optimizer.update(learningRate: schedule.rate(at: step))
-            if step % 20 == 0 || step == steps - 1 {
-                print(String(format: "step %4d/%d  loss %.3f  %.1fs", step + 1, steps, loss, Date().timeIntervalSince(started)))
-            }
+        let losses = try reportingErrors {
+            try FineTuner(options: tune).run(modelFolder: base, corpus: notes, output: memorizing, onStep: { epoch, step, steps, loss in
+                let fraction = (Double(epoch - 1) + Double(step) / Double(steps)) / Double(trainEpochs)
+                let elapsed = Date().timeIntervalSince(started)
+                bar.update(SanitizationProgress(phase: .repair, epoch: epoch, epochs: trainEpochs, step: step, steps: steps,
+                                                fraction: fraction, loss: loss,
+                                                etaSeconds: fraction > 0.01 ? elapsed / fraction * (1 - fraction) : nil,
+                                                message: "train"))
+            })
         }
-        model.releaseActivations()
-        let prompt = "Admission note. Patient: John Whitfield, MRN"
-        let result = try Generator.generate(model, prompts: [tokenizer.encode(prompt).map(Int32.init)],
-                                            maxNewTokens: 24, stopTokens: [eot])
-        print("\nprompt:     \(prompt)")
-        print("continues:  \(tokenizer.decode(result[0].tokens.map(Int.init)))")
-        print("(the model memorized the note: identifiers come back verbatim; `sani sanitize` removes this)")
-        let folder = URL(fileURLWithPath: out)
-        try model.save(to: folder)
-        try tokenizer.save(to: folder)
-        print("\nsaved: \(folder.path) (loads in PyTorch transformers as GPT2LMHeadModel)")
+        bar.finish()
+        print(String(format: "   final loss %.3f, %@", losses.last ?? 0, TerminalProgress.duration(Date().timeIntervalSince(started))))
+
+        // 3. Sanitize.
+        var options = SanitizationOptions()
+        options.eraseLayers = eraseLayers
+        options.epochs = 2
+        options.learningRate = 1e-3
+        options.sequenceLength = 256
+        options.seed = seed
+        let sanitized = folder.appendingPathComponent("sanitized")
+        print("3. sanitizing: erase \(Int(options.eraseFraction * 100)) % of the MLP neurons of the last \(eraseLayers) block(s), repair \(options.epochs) epochs")
+        let report = try reportingErrors {
+            try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: notes, output: sanitized), options: options)
+                .run(progress: { bar.update($0) })
+        }
+        bar.finish()
+        print("")
+        print(AuditTable.render([report.before] + report.epochs + [report.after]))
+        print("")
+        print("memorizing model: \(memorizing.path)")
+        print("sanitized model:  \(sanitized.path) (Hugging Face folder; report in \(Sanitizer.reportFileName))")
     }
 }

@@ -111,5 +111,18 @@ final class AuditorTests: XCTestCase {
         let examples = try XCTUnwrap(report.examples)
         XCTAssertFalse(examples.isEmpty)
         XCTAssertTrue(examples.allSatisfy { $0.expected == $0.generated })
+        // Sampled attempts count a span when the greedy or any sample reproduces it: never fewer than greedy,
+        // and reproducible from the seed.
+        var sampled = PreparedWork.auditSettings(options)
+        sampled.samples = 4
+        sampled.temperature = 1.5
+        let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: sampled)
+        let s1 = try auditor.audit(stage: "s", memorized: work.train, heldOut: nil)
+        let s2 = try auditor.audit(stage: "s", memorized: work.train, heldOut: nil)
+        let figure = try XCTUnwrap(s1.sampledExtraction)
+        XCTAssertEqual(figure.total, report.spanExtraction.total)
+        XCTAssertGreaterThanOrEqual(figure.count, report.spanExtraction.count)
+        XCTAssertEqual(s1.sampledExtraction, s2.sampledExtraction)
+        XCTAssertEqual(s1.spanExtraction, report.spanExtraction)
     }
 }

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import SaniServer
+
+/// `sani serve`: the HTTP service. Runs with no configuration at all (127.0.0.1:8080, ./data, 1 worker).
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the sanitization service (HTTP API, job queue, dashboard).",
+        discussion: """
+            Settings come from, later ones winning: built-in defaults, --config FILE (YAML, see config/sani.yaml), \
+            SANI_* environment variables (SANI_SERVER_PORT, SANI_STORAGE_DATA_DIRECTORY, SANI_API_KEYS=tenant:key,...), \
+            then these flags.
+            """)
+
+    @Option(help: "YAML configuration file (config/sani.yaml documents every setting).") var config: String?
+    @Option(help: "Address to listen on (server.host).") var host: String?
+    @Option(help: "Port to listen on (server.port; 0 picks a free port).") var port: Int?
+    @Option(help: "Data folder (storage.dataDirectory).") var data: String?
+    @Option(help: "Jobs trained at the same time (workers.concurrency).") var workers: Int?
+    @Option(name: .customLong("set"), help: "Any setting as path=value, e.g. --set uploads.maxBytes=5GiB (repeatable).")
+    var settings: [String] = []
+    @Option(help: "Create an API key for this tenant, print it once, and exit.") var addKey: String?
+    @Flag(help: "With --add-key: the key sees every tenant's jobs on the dashboard.") var admin = false
+    @Flag(help: "Print the effective configuration and exit.") var printConfig = false
+
+    func run() throws {
+        var overrides: [(String, String)] = []
+        if let host { overrides.append(("server.host", host)) }
+        if let port { overrides.append(("server.port", String(port))) }
+        if let data { overrides.append(("storage.dataDirectory", data)) }
+        if let workers { overrides.append(("workers.concurrency", String(workers))) }
+        for s in settings {
+            guard let eq = s.firstIndex(of: "=") else { throw ValidationError("--set expects path=value, got \(s)") }
+            overrides.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
+        }
+        let configuration = try ConfigurationLoader.load(file: config.map { URL(fileURLWithPath: $0) },
+                                                         environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        if printConfig {
+            for setting in SettingCatalog.all { print("\(setting.path) (\(setting.environmentVariable))") }
+            print(configuration)
+            return
+        }
+        if let tenant = addKey {
+            let key = try APIKeyAdmin.addKey(configuration: configuration, tenant: tenant, admin: admin)
+            print(key)
+            FileHandle.standardError.write(Data("API key for tenant \(tenant) stored (hashed) in \(configuration.dataURL.path)/sani.sqlite; it is shown only now.\n".utf8))
+            return
+        }
+        ServerLogging.bootstrap(level: configuration.logLevel)
+        let service = try SanitizationService(configuration: configuration)
+        try AsyncBridge.run { try await service.run() }
+    }
+}
