@@ -18,6 +18,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Transformer blocks of the demo model.") var layers = 4
     @Option(help: "Blocks erased by the sanitization (L).") var eraseLayers = 2
     @Option(help: "Random seed.") var seed: UInt64 = 7
+    @Flag(help: "Stop after training the memorizing model (to sanitize it through the service instead).")
+    var skipSanitize = false
 
     func run() throws {
         let folder = URL(fileURLWithPath: out)
@@ -64,6 +66,11 @@ struct DemoCommand: ParsableCommand {
         }
         bar.finish()
         print(String(format: "   final loss %.3f, %@", losses.last ?? 0, TerminalProgress.duration(Date().timeIntervalSince(started))))
+
+        if skipSanitize {
+            print("memorizing model: \(memorizing.path)\nnotes:            \(notes.path)")
+            return
+        }
 
         // 3. Sanitize.
         var options = SanitizationOptions()

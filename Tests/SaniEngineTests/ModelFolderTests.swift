@@ -89,6 +89,8 @@ final class ModelFolderTests: XCTestCase {
             (#"{"model_type": "llama-x", "vocab_size": 101}"#, "model_type"),
             (#"{"model_type": "gpt2", "vocab_size": "many", "n_layer": 2, "n_embd": 32, "n_head": 4, "n_positions": 64}"#, "integer"),
             (#"{"model_type": "gpt2", "vocab_size": 101, "n_layer": 2, "n_embd": 32, "n_head": 4, "n_positions": 64, "activation_function": "relu"}"#, "relu"),
+            (#"{"model_type": "gpt2", "vocab_size": 101, "n_layer": 2, "n_embd": 32, "n_head": 4, "n_positions": 64, "eos_token_id": 4294967296}"#, "eos_token_id"),
+            (#"{"model_type": "gpt2", "vocab_size": 101, "n_layer": 16777215, "n_embd": 4000000, "n_head": 1, "n_positions": 64}"#, "limit"),
         ]
         for (text, fragment) in cases {
             try Data(text.utf8).write(to: config)

@@ -75,6 +75,19 @@ final class BadInputTests: XCTestCase {
         await server.stop()
     }
 
+    func testOpenModeServesLocalRequestsButRefusesProxiedOnes() async throws {
+        let server = try await TestServer.start(executor: FakeExecutor(), keys: false)
+        let http = server.client(nil)
+        let local = try await http.send("GET", "/v1/jobs")
+        XCTAssertEqual(local.status, 200)
+        for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+            let proxied = try await http.send("GET", "/v1/jobs", headers: [header: "203.0.113.9"])
+            XCTAssertEqual(proxied.status, 403, header)
+            XCTAssertEqual(proxied.errorCode, "keys_required")
+        }
+        await server.stop()
+    }
+
     func testKeysAndTenantsAreEnforced() async throws {
         let server = try await TestServer.start(executor: FakeExecutor())
         let a = server.client(TestServer.keyA)

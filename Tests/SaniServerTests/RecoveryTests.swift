@@ -36,6 +36,26 @@ final class RecoveryTests: XCTestCase {
         await second.stop()
     }
 
+    func testAJobThatKeepsCrashingTheServerIsFailedAfterThreeRuns() async throws {
+        let data = try TestServer.temporaryFolder("sani-crash-loop")
+        let work = try TestServer.temporaryFolder("inputs")
+        var id = ""
+        for run in 1...3 {
+            let server = try await TestServer.start(data: data, executor: FakeExecutor(mode: .blockUntilCancelled, stepDelay: 0.005))
+            let http = server.client()
+            if run == 1 { id = try await http.createJob(try await FakeInputs.upload(http, in: work)) }
+            _ = try await server.waitForJob(id, client: http) {
+                $0["status"] as? String == "running" && $0["attempts"] as? Int == run
+            }
+            await server.crash()
+        }
+        let last = try await TestServer.start(data: data, executor: FakeExecutor(steps: 1))
+        let job = try await last.waitForJob(id, client: last.client()) { TestServer.isFinal($0) }
+        XCTAssertEqual(job["status"] as? String, "failed")
+        XCTAssertEqual((job["error"] as? [String: Any])?["code"] as? String, "interrupted")
+        await last.stop()
+    }
+
     func testGracefulStopRequeuesTheRunningJob() async throws {
         let data = try TestServer.temporaryFolder("sani-graceful")
         let first = try await TestServer.start(data: data, executor: FakeExecutor(mode: .blockUntilCancelled, stepDelay: 0.005))

@@ -39,6 +39,29 @@ final class TarTests: XCTestCase {
         XCTAssertEqual(TarExtractor.effectiveRoot(out).lastPathComponent, "gpt2")
     }
 
+    /// A base-256 size field near Int64.max in a small archive is refused as corrupt, never trapping on overflow.
+    func testHugeSizeFieldsAreRefusedWithoutCrashing() throws {
+        let work = try TestServer.temporaryFolder("tar-huge")
+        for type in ["g", "5", "0"] {
+            var block = [UInt8](repeating: 0, count: 512)
+            for (i, b) in Array("x".utf8).enumerated() { block[i] = b }
+            block[124..<136] = [0x80, 0, 0, 0, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0x01]
+            block[156] = UInt8(ascii: Character(type).asciiValue.map { Unicode.Scalar($0) } ?? "0")
+            for i in 148..<156 { block[i] = 32 }
+            let sum = block.reduce(0) { $0 + Int($1) }
+            let checksum = Array(String(sum, radix: 8).utf8)
+            for i in 0..<6 { block[148 + i] = UInt8(ascii: "0") }
+            for (i, b) in checksum.enumerated() { block[148 + 6 - checksum.count + i] = b }
+            block[154] = 0
+            let archive = work.appendingPathComponent("huge-\(type).tar")
+            try Data(block + [UInt8](repeating: 0, count: 1024)).write(to: archive)
+            XCTAssertThrowsError(try TarExtractor(maxEntries: 10, maxTotalBytes: 1 << 20)
+                .extract(archive: archive, into: work.appendingPathComponent("out-\(type)"))) { error in
+                XCTAssertTrue("\(error)".contains("size"), "\(error)")
+            }
+        }
+    }
+
     func testByteRanges() {
         XCTAssertEqual(ByteRange.parse("bytes=0-9", size: 100), .range(0...9))
         XCTAssertEqual(ByteRange.parse("bytes=90-", size: 100), .range(90...99))

@@ -126,3 +126,23 @@ final class AuditorTests: XCTestCase {
         XCTAssertEqual(s1.spanExtraction, report.spanExtraction)
     }
 }
+
+/// Spans longer than the model's context are cut so that a prompt always fits.
+final class AuditorShortContextTests: XCTestCase {
+    func testSpansLongerThanTheContextDoNotBreakTheAudit() throws {
+        let folder = try MethodTestSupport.tinyModelFolder(layers: 1, channels: 16, heads: 2, positions: 8, seed: 2)
+        let dir = try MethodTestSupport.temporaryFolder()
+        let corpus = dir.appendingPathComponent("c.jsonl")
+        let text = "Contact https://records.example.org/patients/4471023/history/full-export now."
+        try MethodTestSupport.writeJSONL([["text": text, "spans": [["start": 8, "end": 71, "label": "URL"]]]], to: corpus)
+        var options = SanitizationOptions()
+        options.heldOutFraction = 0
+        options.kAnonymity = 0
+        options.sequenceLength = 8
+        let work = try PreparedWork(inputs: SanitizationInputs(model: folder, corpus: corpus, output: dir), options: options)
+        XCTAssertGreaterThan(work.train.records[0].spans[0].range.count, 8)
+        let report = try Auditor(model: work.model, tokenizer: work.tokenizer, settings: PreparedWork.auditSettings(options))
+            .audit(stage: "t", memorized: work.train, heldOut: nil)
+        XCTAssertEqual(report.spanExtraction.total, 1)
+    }
+}

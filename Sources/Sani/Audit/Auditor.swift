@@ -162,9 +162,11 @@ public struct Auditor {
     /// are more than `maxSpans`.
     func selectSpans(_ corpus: TokenizedCorpus) -> [SpanOccurrence] {
         var all: [SpanOccurrence] = []
+        // A span is cut to leave at least one token of prompt inside the model's context.
+        let longest = max(1, min(settings.maxSpanTokens, model.maxPositions - 1))
         for (r, record) in corpus.records.enumerated() {
             for s in record.spans where s.range.lowerBound >= 1 && !s.range.isEmpty {
-                let upper = min(s.range.upperBound, s.range.lowerBound + settings.maxSpanTokens)
+                let upper = min(s.range.upperBound, s.range.lowerBound + longest)
                 all.append(SpanOccurrence(record: r, label: s.label, range: s.range.lowerBound..<upper))
             }
         }

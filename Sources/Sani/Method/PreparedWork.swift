@@ -17,6 +17,12 @@ public struct PreparedWork {
         guard model.objective == .causal else {
             throw SaniError.model("sanitizing \(model.family) (a masked language model) is not available yet")
         }
+        // The logits of one training batch are the largest buffer; refuse settings that cannot fit.
+        let logitBytes = Double(options.batchSize) * Double(min(options.sequenceLength, model.maxPositions))
+            * Double(model.vocabularySize) * 4
+        guard logitBytes <= Self.maximumBatchBytes else {
+            throw SaniError.invalidArgument(String(format: "batchSize × sequenceLength × vocabulary needs %.1f GiB of logits; lower batchSize or sequenceLength (limit %.0f GiB)", logitBytes / 1_073_741_824, Self.maximumBatchBytes / 1_073_741_824))
+        }
         tokenizer = try Sanitizer.wrapEngine { try LanguageModelLoader.tokenizer(folder: inputs.model) }
         corpus = try Corpus.load(url: inputs.corpus)
         let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
@@ -43,6 +49,9 @@ public struct PreparedWork {
             throw SaniError.invalidArgument("the corpus is too short to train on (\(train.tokenCount) tokens)")
         }
     }
+
+    /// Largest logits buffer of one batch.
+    public static let maximumBatchBytes: Double = 8 * 1_073_741_824
 
     /// The audit settings the options ask for.
     public static func auditSettings(_ options: SanitizationOptions) -> AuditSettings {

@@ -3,8 +3,12 @@ import SaniEngine
 
 /// Progress of a sanitization saved after the erase phase and after every repair epoch, so that a job
 /// interrupted by a crash or a restart resumes where it stopped instead of starting over.
+///
+/// Every save writes its weight files under new names, then replaces `state.json` (atomically) to point at
+/// them, then removes the files the previous state used: a crash at any moment leaves one complete, consistent
+/// checkpoint.
 struct SanitizationCheckpoint: Codable {
-    static let version = 1
+    static let version = 2
     var version = SanitizationCheckpoint.version
     /// Options and input sizes the checkpoint belongs to; a checkpoint of other work is ignored.
     var fingerprint: String
@@ -14,71 +18,95 @@ struct SanitizationCheckpoint: Codable {
     var erase: EraseSummary?
     var epochs: [AuditReport]
     var bestEpoch: Int
+    /// Files of this checkpoint, relative to its folder.
+    var weightsFile: String?
+    var optimizerFile: String?
+    var bestFile: String?
 
     static func fingerprint(inputs: SanitizationInputs, options: SanitizationOptions) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let opts = (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let sizes = [inputs.model.appendingPathComponent("config.json"), inputs.corpus, inputs.terms].compactMap { $0 }
-            .map { url in ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size]) as? Int) ?? -1 }
-        return opts + "|" + sizes.map(String.init).joined(separator: ",")
+        let files = [inputs.model.appendingPathComponent("config.json"), inputs.corpus, inputs.terms].compactMap { $0 }
+            + ((try? WeightStore(folder: inputs.model))?.files.map(\.url) ?? [])
+        let stamps = files.map { url -> String in
+            let a = try? FileManager.default.attributesOfItem(atPath: url.path)
+            let size = (a?[.size] as? Int) ?? -1
+            let modified = (a?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(url.lastPathComponent):\(size):\(modified)"
+        }
+        return opts + "|" + stamps.joined(separator: ",")
     }
 
-    // MARK: - Files
-
     static func stateURL(_ folder: URL) -> URL { folder.appendingPathComponent("state.json") }
-    static func weightsURL(_ folder: URL) -> URL { folder.appendingPathComponent("latest.safetensors") }
-    static func bestURL(_ folder: URL) -> URL { folder.appendingPathComponent("best.safetensors") }
-    static func optimizerURL(_ folder: URL) -> URL { folder.appendingPathComponent("optimizer.safetensors") }
 
-    /// Loads the checkpoint in `folder` if it exists and belongs to this work.
+    /// Loads the checkpoint in `folder` if it exists, belongs to this work and its files are there.
     static func load(folder: URL, fingerprint: String) -> SanitizationCheckpoint? {
         guard let data = try? Data(contentsOf: stateURL(folder)),
               let state = try? ReportJSON.decoder().decode(SanitizationCheckpoint.self, from: data),
               state.version == version, state.fingerprint == fingerprint,
-              FileManager.default.fileExists(atPath: weightsURL(folder).path) else { return nil }
+              let weights = state.weightsFile,
+              FileManager.default.fileExists(atPath: folder.appendingPathComponent(weights).path) else { return nil }
         return state
     }
 
-    /// Writes weights first and the state last (atomically), so a crash mid-write leaves the previous
-    /// checkpoint valid.
-    /// `keepBest`: the best weights did not change since the last save, so an existing best file stays.
-    func save(folder: URL, parameters: ParameterSet, optimizer: AdamW?, best: FloatBuffer?, keepBest: Bool = false) throws {
+    /// Writes the weights (and optimizer moments, and the best weights when they are not the latest) under new
+    /// names, points `state.json` at them, then removes the previous checkpoint's files.
+    /// `keepBest`: the best weights did not change since the previous save, so its best file is kept.
+    mutating func save(folder: URL, parameters: ParameterSet, optimizer: AdamW?, best: FloatBuffer?,
+                       keepBest: Bool = false) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try ModelFolder.writeWeights(parameters, to: Self.weightsURL(folder))
-        if keepBest && FileManager.default.fileExists(atPath: Self.bestURL(folder).path) {
-            // Unchanged since the previous checkpoint.
-        } else if let best {
-            try SafetensorsWriter.write([.init(name: "values", shape: [best.count],
-                                               data: UnsafeBufferPointer(start: best.pointer, count: best.count))],
-                                        metadata: [:], to: Self.bestURL(folder))
-        } else {
-            // The latest weights are the best ones: a best file of an earlier epoch is stale.
-            try? FileManager.default.removeItem(at: Self.bestURL(folder))
-        }
+        let previous = Self.load(folder: folder, fingerprint: fingerprint)
+        let tag = "\(completedEpochs)-\(UUID().uuidString.prefix(8))"
+        let weights = "weights-\(tag).safetensors"
+        try ModelFolder.writeWeights(parameters, to: folder.appendingPathComponent(weights))
+        weightsFile = weights
         if let optimizer {
             let s = optimizer.state
+            let name = "optimizer-\(tag).safetensors"
             try SafetensorsWriter.write([
                 .init(name: "m", shape: [s.m.count], data: UnsafeBufferPointer(start: s.m.pointer, count: s.m.count)),
                 .init(name: "v", shape: [s.v.count], data: UnsafeBufferPointer(start: s.v.pointer, count: s.v.count)),
-            ], metadata: [:], to: Self.optimizerURL(folder))
+            ], metadata: [:], to: folder.appendingPathComponent(name))
+            optimizerFile = name
+        } else {
+            optimizerFile = nil
+        }
+        if keepBest, let kept = previous?.bestFile {
+            bestFile = kept
+        } else if let best {
+            let name = "best-\(tag).safetensors"
+            try SafetensorsWriter.write([.init(name: "values", shape: [best.count],
+                                               data: UnsafeBufferPointer(start: best.pointer, count: best.count))],
+                                        metadata: [:], to: folder.appendingPathComponent(name))
+            bestFile = name
+        } else {
+            bestFile = nil   // the latest weights are the best ones
         }
         try ReportJSON.encoder().encode(self).write(to: Self.stateURL(folder), options: .atomic)
+        // Files no longer referenced (the previous checkpoint's, or leftovers of an interrupted save).
+        let live = Set([weightsFile, optimizerFile, bestFile].compactMap { $0 })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        where name.hasSuffix(".safetensors") && !live.contains(name) {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
     }
 
-    /// Restores the weights (and optimizer moments) saved by `save`.
+    /// Restores the weights (and optimizer moments) of this checkpoint; returns the best weights when they
+    /// differ from the latest.
     func restore(folder: URL, parameters: ParameterSet, optimizer: AdamW?) throws -> FloatBuffer? {
-        let weights = try SafetensorsFile(url: Self.weightsURL(folder))
+        guard let weightsFile else { throw SaniError.io(path: folder.path, reason: "the checkpoint has no weights") }
+        let weights = try SafetensorsFile(url: folder.appendingPathComponent(weightsFile))
         for spec in parameters.specs {
             try weights.read(spec.name, into: parameters.values.pointer + spec.offset, count: spec.count)
         }
-        if let optimizer, FileManager.default.fileExists(atPath: Self.optimizerURL(folder).path) {
-            let file = try SafetensorsFile(url: Self.optimizerURL(folder))
+        if let optimizer, let optimizerFile {
+            let file = try SafetensorsFile(url: folder.appendingPathComponent(optimizerFile))
             try optimizer.restore(step: optimizerStep, m: try file.floats("m"), v: try file.floats("v"))
         }
-        guard FileManager.default.fileExists(atPath: Self.bestURL(folder).path) else { return nil }
+        guard let bestFile else { return nil }
         let best = FloatBuffer(count: parameters.count)
-        try SafetensorsFile(url: Self.bestURL(folder)).read("values", into: best.pointer, count: best.count)
+        try SafetensorsFile(url: folder.appendingPathComponent(bestFile)).read("values", into: best.pointer, count: best.count)
         return best
     }
 }

@@ -95,12 +95,14 @@ extension TermList {
                 try entry(item, number: index + 1)
             }
         case let .object(pairs):
-            return try pairs.keys.sorted().map { term in
+            // Errors name the entry by its position, never the term itself: terms are confidential and error
+            // messages reach logs, job records and webhooks.
+            return try pairs.keys.sorted().enumerated().map { index, term in
                 guard case let .string(label)? = pairs[term] else {
                     throw SaniError.invalidTerms(
-                        line: nil, reason: "the label of term \"\(term)\" must be a string, found \(pairs[term]?.kindName ?? "nothing")")
+                        line: nil, reason: "the label of term #\(index + 1) (in sorted order) must be a string, found \(pairs[term]?.kindName ?? "nothing")")
                 }
-                let checked = try validLabel(label) { SaniError.invalidTerms(line: nil, reason: "term \"\(term)\": \($0)") }
+                let checked = try validLabel(label) { SaniError.invalidTerms(line: nil, reason: "term #\(index + 1) (in sorted order): \($0)") }
                 return Entry(term: term, label: checked)
             }
         default:

@@ -62,7 +62,22 @@ public struct GPT2Config: Sendable, Equatable {
             throw EngineError.invalidConfig("n_embd \(channels) is not divisible by n_head \(heads)")
         }
         guard layerNormEpsilon > 0 else { throw EngineError.invalidConfig("layer_norm_epsilon must be positive") }
+        for (name, id) in [("bos_token_id", bosTokenID), ("eos_token_id", eosTokenID)] {
+            if let id, id < 0 || id >= vocabularySize {
+                throw EngineError.invalidConfig("\(name) \(id) is outside the vocabulary (\(vocabularySize))")
+            }
+        }
+        // Computed in floating point: the product of out-of-range sizes must not overflow before it is refused.
+        let c = Double(channels), l = Double(layers)
+        let count = Double(vocabularySize) * c + Double(maxPositions) * c
+            + l * (4 * c * c + 2 * c * Double(innerChannels) + 9 * c + Double(innerChannels))
+        guard count <= Self.maximumParameters else {
+            throw EngineError.invalidConfig(String(format: "the configuration describes %.3g parameters, more than the engine's limit of %.3g", count, Self.maximumParameters))
+        }
     }
+
+    /// Largest model the engine accepts (16 GiB of fp32 weights).
+    public static let maximumParameters: Double = 4e9
 
     /// Writes the fields of this configuration over `base` (keeping fields sani does not use).
     public func json(base: JSONConfig? = nil) -> JSONConfig {

@@ -6,10 +6,19 @@ extension GPT2Model {
     /// are ignored. F32, F16 and BF16 weights load (computed in fp32).
     public static func load(folder: URL) throws -> GPT2Model {
         let json = try JSONConfig(url: folder.appendingPathComponent("config.json"))
-        let model = try GPT2Model(config: GPT2Config(json: json))
-        model.sourceConfig = json
+        let config = try GPT2Config(json: json)
         let store = try WeightStore(folder: folder)
         let prefix = GPT2Parameters.prefix
+        // Every tensor is checked against the configuration before any memory is allocated for the model.
+        for t in GPT2Parameters.layout(config) {
+            let names = [t.name, String(t.name.dropFirst(prefix.count))]
+            guard let entry = names.lazy.compactMap({ store.entry($0) }).first else { throw EngineError.missingTensor(t.name) }
+            guard entry.shape == t.shape else {
+                throw EngineError.shapeMismatch(tensor: entry.name, expected: t.shape, found: entry.shape)
+            }
+        }
+        let model = try GPT2Model(config: config)
+        model.sourceConfig = json
         try ModelFolder.readWeights(into: model.parameters, from: store) { spec in
             [spec.name, String(spec.name.dropFirst(prefix.count))]
         }

@@ -19,7 +19,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     // uploads
     public var maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024
     public var maxTarEntries: Int = 10_000
-    public var allowURLFetch: Bool = true
+    public var allowURLFetch: Bool = false
     public var fetchTimeoutSeconds: Double = 3600
     // workers
     public var workers: Int = 1

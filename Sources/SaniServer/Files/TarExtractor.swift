@@ -98,7 +98,7 @@ public struct TarExtractor {
                 var left = header.size
                 while left > 0 {
                     let n = Int(min(left, 1 << 20))
-                    out.write(Data(try readExactly(n)))
+                    try out.write(contentsOf: Data(try readExactly(n)))
                     left -= Int64(n)
                 }
                 _ = try readExactly(padding)

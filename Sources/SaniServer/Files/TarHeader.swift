@@ -21,7 +21,10 @@ struct TarHeader {
         var sum = 0
         for (i, b) in block.enumerated() { sum += (148..<156).contains(i) ? 32 : Int(b) }
         guard stored == Int64(sum) else { throw TarError.corrupt("header checksum mismatch (not a tar archive?)") }
-        guard let size = number(block[124..<136]), size >= 0 else { throw TarError.corrupt("invalid size field") }
+        // Sizes beyond 1 PiB are refused here so that no later size arithmetic can overflow.
+        guard let size = number(block[124..<136]), size >= 0, size <= 1 << 50 else {
+            throw TarError.corrupt("invalid size field")
+        }
         var name = text(block[0..<100])
         let magic = text(block[257..<262])
         if magic == "ustar" {

@@ -13,7 +13,7 @@ public struct TarWriter {
         }
         let out = try FileHandle(forWritingTo: output)
         defer { try? out.close() }
-        func emit(_ data: Data) { out.write(data); observe(data) }
+        func emit(_ data: Data) throws { try out.write(contentsOf: data); observe(data) }
         for relative in try Self.regularFiles(in: folder) {
             let source = folder.appendingPathComponent(relative)
             let size = (try fm.attributesOfItem(atPath: source.path)[.size] as? NSNumber)?.int64Value ?? 0
@@ -21,26 +21,26 @@ public struct TarWriter {
             if !header.fitsUstar {
                 // GNU long name: a '././@LongLink' entry carrying the name, then the entry with a truncated name.
                 let name = Data(relative.utf8) + Data([0])
-                emit(Data(try TarHeader(name: "././@LongLink", size: Int64(name.count), mode: 0o644,
+                try emit(Data(try TarHeader(name: "././@LongLink", size: Int64(name.count), mode: 0o644,
                                         typeflag: UInt8(ascii: "L"), linkname: "").encoded()))
-                emit(name)
+                try emit(name)
                 let padding = TarHeader.padding(Int64(name.count))
-                if padding > 0 { emit(Data(count: padding)) }
+                if padding > 0 { try emit(Data(count: padding)) }
                 header.name = String(decoding: Array(relative.utf8.prefix(100)), as: UTF8.self)
             }
-            emit(Data(try header.encoded()))
+            try emit(Data(try header.encoded()))
             let input = try FileHandle(forReadingFrom: source)
             defer { try? input.close() }
             var written: Int64 = 0
             while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
-                emit(chunk)
+                try emit(chunk)
                 written += Int64(chunk.count)
             }
             guard written == size else { throw TarError.corrupt("\(relative) changed while being archived") }
             let padding = TarHeader.padding(size)
-            if padding > 0 { emit(Data(count: padding)) }
+            if padding > 0 { try emit(Data(count: padding)) }
         }
-        emit(Data(count: TarHeader.blockSize * 2))
+        try emit(Data(count: TarHeader.blockSize * 2))
     }
 
     /// Relative paths of the regular files under `folder`, sorted; symbolic links are skipped.

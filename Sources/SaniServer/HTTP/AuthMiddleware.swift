@@ -11,6 +11,15 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         if open {
+            // Open mode is for a server used from this machine only. A request relayed by a reverse proxy (the
+            // deploy examples) would open every tenant's data to the proxy's clients: refuse it.
+            for name in ["forwarded", "x-forwarded-for", "x-real-ip"] {
+                if let field = HTTPField.Name(name), request.headers[field] != nil {
+                    throw APIError(.forbidden, "keys_required",
+                                   "this server has no API keys and accepts local requests only; a proxied request "
+                                   + "was refused (configure auth.keys or `sani serve --add-key TENANT`)")
+                }
+            }
             context.caller = Caller(tenant: "default", admin: true)
             return try await next(request, context)
         }

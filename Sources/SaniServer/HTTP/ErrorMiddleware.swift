@@ -43,7 +43,9 @@ struct ErrorMiddleware: RouterMiddleware {
             return APIError.badRequest(DecodingErrorText.describe(e), code: "invalid_json").response
         default:
             logger.error("unhandled error: \(error)")
-            return APIError(.internalServerError, "internal_error", "internal error: \(error)").response
+            // The details (paths, internals) go to the log only.
+            return APIError(.internalServerError, "internal_error",
+                            "internal error; the server log has the details").response
         }
     }
 }

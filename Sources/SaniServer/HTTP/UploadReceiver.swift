@@ -34,9 +34,14 @@ struct UploadReceiver {
             for try await buffer in request.body {
                 size += Int64(buffer.readableBytes)
                 if size > limit { throw APIError.tooLarge(limit: limit) }
-                buffer.withUnsafeReadableBytes { raw in
+                let chunk = buffer.withUnsafeReadableBytes { raw in
                     hasher.update(bufferPointer: raw)
-                    handle.write(Data(raw))
+                    return Data(raw)
+                }
+                do { try handle.write(contentsOf: chunk) } catch {
+                    // A full disk or an I/O error: the upload fails, the partial file is removed, the server lives.
+                    throw APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage_error",
+                                   "the upload could not be stored (\(error.localizedDescription)); nothing was stored")
                 }
                 metrics.uploadedBytes.increment(by: Int64(buffer.readableBytes))
             }

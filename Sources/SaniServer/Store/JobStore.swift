@@ -141,12 +141,27 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// Runs a job may start before it is failed: a job that keeps bringing the server down (memory, a crash in
+    /// its inputs) must not be retried forever.
+    static let maxAttempts = 3
+
     /// At start-up: jobs left running by a stopped or crashed server go back to the queue (they resume from
-    /// their checkpoints); returns the ids of jobs to validate again (those left `validating`).
+    /// their checkpoints), unless they already used `maxAttempts` runs; returns the ids of jobs to validate
+    /// again (those left `validating`).
     func recoverInterrupted() throws -> (requeued: [String], revalidate: [String]) {
         try pool.write { db in
             let running = try JobRecord.filter(Column("status") == JobStatus.running.rawValue).fetchAll(db)
+            var requeued: [String] = []
             for job in running {
+                if job.attempts >= Self.maxAttempts && !job.cancelRequested {
+                    _ = try Self.transition(db, job.id, to: .failed, from: [.running],
+                                            message: "failed: interrupted \(job.attempts) times",
+                                            error: ("interrupted", "the server stopped during each of the \(job.attempts) runs of this job; "
+                                                    + "it is not retried again (check the server log and memory for this model and corpus)"),
+                                            update: nil)
+                    continue
+                }
+                if !job.cancelRequested { requeued.append(job.id) }
                 if job.cancelRequested {
                     _ = try Self.transition(db, job.id, to: .cancelled, from: [.running],
                                             message: "cancelled (the server stopped while cancelling)", error: nil, update: nil)
@@ -157,7 +172,7 @@ public final class JobStore: Sendable {
                 }
             }
             let validating = try JobRecord.filter(Column("status") == JobStatus.validating.rawValue).fetchAll(db)
-            return (running.filter { !$0.cancelRequested }.map(\.id), validating.map(\.id))
+            return (requeued, validating.map(\.id))
         }
     }
 

@@ -31,7 +31,8 @@ public struct JobOutcome: Sendable {
     }
 
     public init(report: SanitizationReport) throws {
-        let encoder = JSONEncoder()
+        // Non-finite figures (an undefined perplexity) are encoded as strings, as in the saved report.
+        let encoder = ReportJSON.encoder()
         encoder.outputFormatting = [.sortedKeys]
         self.init(reportJSON: try encoder.encode(report),
                   tokenRegurgitationBefore: report.before.tokenRegurgitation.rate,

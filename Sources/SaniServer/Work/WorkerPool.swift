@@ -110,6 +110,8 @@ final class WorkerPool: Sendable {
             guard let job else { return }
             let flag = StopFlag()
             state.withLock { $0.running[job.id] = flag }
+            // A cancel that arrived between the claim and the flag's registration found no flag to set.
+            if (try? jobs.jobSync(job.id))?.cancelRequested == true { flag.stop(.user) }
             metrics.runningJobs.set(Double(running.count + 1))
             group.enter()
             workQueue.async {
