@@ -13,7 +13,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Folder with the GPT-2 vocabulary (vocab.json, merges.txt).") var vocab = ".cache/assets/gpt2"
     @Option(help: "Working folder (notes, memorizing model, sanitized model).") var out = "data/demo"
-    @Option(help: "Synthetic notes to train on.") var records = 120
+    @Option(help: "Synthetic notes to train on.") var records = 60
     @Option(help: "Training epochs for the memorizing model.") var trainEpochs = 30
     @Option(help: "Transformer blocks of the demo model.") var layers = 4
     @Option(help: "Blocks erased by the sanitization (L).") var eraseLayers = 2
