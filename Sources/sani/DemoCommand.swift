@@ -56,12 +56,7 @@ struct DemoCommand: ParsableCommand {
         let started = Date()
         let losses = try reportingErrors {
             try FineTuner(options: tune).run(modelFolder: base, corpus: notes, output: memorizing, onStep: { epoch, step, steps, loss in
-                let fraction = (Double(epoch - 1) + Double(step) / Double(steps)) / Double(trainEpochs)
-                let elapsed = Date().timeIntervalSince(started)
-                bar.update(SanitizationProgress(phase: .repair, epoch: epoch, epochs: trainEpochs, step: step, steps: steps,
-                                                fraction: fraction, loss: loss,
-                                                etaSeconds: fraction > 0.01 ? elapsed / fraction * (1 - fraction) : nil,
-                                                message: "train"))
+                bar.training(epoch: epoch, epochs: trainEpochs, step: step, steps: steps, loss: loss, started: started)
             })
         }
         bar.finish()

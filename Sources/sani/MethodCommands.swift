@@ -158,13 +158,7 @@ struct TrainCommand: ParsableCommand {
         let losses = try reportingErrors {
             try FineTuner(options: o).run(modelFolder: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
                                           output: URL(fileURLWithPath: out), onStep: { epoch, step, steps, loss in
-                let done = Double(epoch - 1) + Double(step) / Double(steps)
-                let fraction = done / Double(max(1, o.epochs))
-                let elapsed = Date().timeIntervalSince(started)
-                bar.update(SanitizationProgress(phase: .repair, epoch: epoch, epochs: o.epochs, step: step, steps: steps,
-                                                fraction: fraction, loss: loss,
-                                                etaSeconds: fraction > 0.01 ? elapsed / fraction * (1 - fraction) : nil,
-                                                message: "train"))
+                bar.training(epoch: epoch, epochs: o.epochs, step: step, steps: steps, loss: loss, started: started)
             })
         }
         bar.finish()

@@ -29,6 +29,16 @@ final class TerminalProgress: @unchecked Sendable {
         lastPhase = p.phase.rawValue
     }
 
+    /// Progress of ordinary training (`sani train`, the demo): epoch and step of `epochs`, ETA since `started`.
+    func training(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, started: Date) {
+        let fraction = (Double(epoch - 1) + Double(step) / Double(max(1, steps))) / Double(max(1, epochs))
+        let elapsed = Date().timeIntervalSince(started)
+        update(SanitizationProgress(phase: .repair, epoch: epoch, epochs: epochs, step: step, steps: steps,
+                                    fraction: fraction, loss: loss,
+                                    etaSeconds: fraction > 0.01 ? elapsed / fraction * (1 - fraction) : nil,
+                                    message: "train"))
+    }
+
     func finish() {
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }

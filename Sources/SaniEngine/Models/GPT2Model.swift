@@ -71,7 +71,7 @@ public final class GPT2Model: @unchecked Sendable {
     public func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView {
         try checkTokens(tokens, count: batch * length, what: "tokens")
         let a = try prepare(batch: batch, length: length)
-        tokens.withUnsafeBufferPointer { runForward(a, tokens: $0.baseAddress!) }
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base) } }
         return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
     }
 
@@ -115,7 +115,8 @@ public final class GPT2Model: @unchecked Sendable {
         var out = [Float](repeating: 0, count: batch * length)
         targets.withUnsafeBufferPointer { t in
             out.withUnsafeMutableBufferPointer { o in
-                CrossEntropy.perPosition(losses: o.baseAddress!, logits: view.buffer.pointer, targets: t.baseAddress!,
+                guard let losses = o.baseAddress, let targets = t.baseAddress else { return }
+                CrossEntropy.perPosition(losses: losses, logits: view.buffer.pointer, targets: targets,
                                          rows: batch * length, vocabulary: config.vocabularySize)
             }
         }
@@ -136,13 +137,14 @@ public final class GPT2Model: @unchecked Sendable {
         guard let a = activations else { return 0 }
         parameters.ensureGradients()
         let loss = targets.withUnsafeBufferPointer { t in
-            weights.withUnsafeBufferPointer { w in
-                CrossEntropy.lossAndGradient(logits: a.logits.pointer, losses: a.losses.pointer,
-                                             targets: t.baseAddress!, weights: w.baseAddress!,
-                                             rows: a.rows, vocabulary: config.vocabularySize)
+            weights.withUnsafeBufferPointer { w -> Float in
+                guard let targets = t.baseAddress, let weights = w.baseAddress else { return 0 }
+                return CrossEntropy.lossAndGradient(logits: a.logits.pointer, losses: a.losses.pointer,
+                                                    targets: targets, weights: weights,
+                                                    rows: a.rows, vocabulary: config.vocabularySize)
             }
         }
-        tokens.withUnsafeBufferPointer { runBackward(a, tokens: $0.baseAddress!) }
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runBackward(a, tokens: base) } }
         return loss
     }
 
