@@ -1,20 +1,47 @@
-/// Causal multi-head self-attention over a packed `[B, T, 3C]` query/key/value buffer (GPT-2 layout:
-/// queries in columns `0..<C`, keys in `C..<2C`, values in `2C..<3C`, head `h` at `h·hs..<(h+1)·hs` of each).
-/// The score products go through BLAS per (batch, head); the softmax is threaded over rows.
+/// Where queries, keys and values sit in a packed per-row buffer, and how query heads share key/value heads.
+public struct AttentionLayout: Sendable, Equatable {
+    /// Floats per row of the packed buffer.
+    public let rowStride: Int
+    public let queryOffset: Int
+    public let keyOffset: Int
+    public let valueOffset: Int
+    public let heads: Int
+    /// Key/value heads; query head `h` uses key/value head `h / (heads / kvHeads)` (grouped-query attention).
+    public let kvHeads: Int
+    public let headSize: Int
+
+    /// GPT-2: `[q | k | v]`, each `C` wide, as many key/value heads as query heads.
+    public static func packedQKV(channels c: Int, heads: Int) -> AttentionLayout {
+        AttentionLayout(rowStride: 3 * c, queryOffset: 0, keyOffset: c, valueOffset: 2 * c, heads: heads,
+                        kvHeads: heads, headSize: c / heads)
+    }
+
+    /// Llama: `[q (heads·hs) | k (kvHeads·hs) | v (kvHeads·hs)]`.
+    public static func grouped(heads: Int, kvHeads: Int, headSize: Int) -> AttentionLayout {
+        AttentionLayout(rowStride: (heads + 2 * kvHeads) * headSize, queryOffset: 0, keyOffset: heads * headSize,
+                        valueOffset: (heads + kvHeads) * headSize, heads: heads, kvHeads: kvHeads, headSize: headSize)
+    }
+
+    public var outputWidth: Int { heads * headSize }
+    @inline(__always) func kvHead(_ h: Int) -> Int { h / (heads / kvHeads) }
+}
+
+/// Causal multi-head self-attention over a packed query/key/value buffer. The score products go through BLAS
+/// per (batch, head); the softmax is threaded over rows.
 public enum CausalAttention {
-    /// `probs` receives the `[B, NH, T, T]` attention probabilities (zero above the diagonal), `out` the `[B, T, C]`
-    /// head outputs.
+    /// `probs` receives the `[B, heads, T, T]` attention probabilities (zero above the diagonal), `out` the
+    /// `[B, T, heads·hs]` head outputs.
     public static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                               qkv: UnsafePointer<Float>, batch: Int, length t: Int, channels c: Int,
-                               heads nh: Int) {
-        let hs = c / nh
+                               qkv: UnsafePointer<Float>, batch: Int, length t: Int, layout: AttentionLayout) {
+        let hs = layout.headSize, nh = layout.heads, stride = layout.rowStride, width = layout.outputWidth
         let scale = 1 / Float(hs).squareRoot()
-        let c3 = 3 * c
         for b in 0..<batch {
             for h in 0..<nh {
-                let q = qkv + b * t * c3 + h * hs
+                let row0 = qkv + b * t * stride
+                let q = row0 + layout.queryOffset + h * hs
+                let k = row0 + layout.keyOffset + layout.kvHead(h) * hs
                 let p = probs + (b * nh + h) * t * t
-                BLAS.sgemm(transB: true, m: t, n: t, k: hs, alpha: scale, a: q, lda: c3, b: q + c, ldb: c3,
+                BLAS.sgemm(transB: true, m: t, n: t, k: hs, alpha: scale, a: q, lda: stride, b: k, ldb: stride,
                            c: p, ldc: t)
             }
         }
@@ -30,31 +57,33 @@ public enum CausalAttention {
         }
         for b in 0..<batch {
             for h in 0..<nh {
-                let v = qkv + b * t * c3 + 2 * c + h * hs
+                let v = qkv + b * t * stride + layout.valueOffset + layout.kvHead(h) * hs
                 let p = probs + (b * nh + h) * t * t
-                BLAS.sgemm(m: t, n: hs, k: t, a: p, lda: t, b: v, ldb: c3, c: out + b * t * c + h * hs, ldc: c)
+                BLAS.sgemm(m: t, n: hs, k: t, a: p, lda: t, b: v, ldb: stride, c: out + b * t * width + h * hs,
+                           ldc: width)
             }
         }
     }
 
-    /// Writes `dqkv` (overwritten, `[B, T, 3C]`) from `dout` (`[B, T, C]`). `scratch` holds `B·NH·T·T` floats.
+    /// Writes `dqkv` (overwritten, same layout as `qkv`) from `dout` (`[B, T, heads·hs]`).
+    /// `scratch` holds `B·heads·T·T` floats.
     public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                 dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                                probs: UnsafePointer<Float>, batch: Int, length t: Int, channels c: Int,
-                                heads nh: Int) {
-        let hs = c / nh
+                                probs: UnsafePointer<Float>, batch: Int, length t: Int, layout: AttentionLayout) {
+        let hs = layout.headSize, nh = layout.heads, stride = layout.rowStride, width = layout.outputWidth
         let scale = 1 / Float(hs).squareRoot()
-        let c3 = 3 * c
+        // Key and value gradients are sums over the query heads of a group: start from zero.
+        dqkv.update(repeating: 0, count: batch * t * stride)
         for b in 0..<batch {
             for h in 0..<nh {
-                let v = qkv + b * t * c3 + 2 * c + h * hs
+                let v = qkv + b * t * stride + layout.valueOffset + layout.kvHead(h) * hs
                 let p = probs + (b * nh + h) * t * t
                 let dp = scratch + (b * nh + h) * t * t
-                let dy = dout + b * t * c + h * hs
-                // dP = dY · Vᵀ ; dV = Pᵀ · dY
-                BLAS.sgemm(transB: true, m: t, n: t, k: hs, a: dy, lda: c, b: v, ldb: c3, c: dp, ldc: t)
-                BLAS.sgemm(transA: true, m: t, n: hs, k: t, a: p, lda: t, b: dy, ldb: c,
-                           c: dqkv + b * t * c3 + 2 * c + h * hs, ldc: c3)
+                let dy = dout + b * t * width + h * hs
+                // dP = dY · Vᵀ ; dV += Pᵀ · dY
+                BLAS.sgemm(transB: true, m: t, n: t, k: hs, a: dy, lda: width, b: v, ldb: stride, c: dp, ldc: t)
+                BLAS.sgemm(transA: true, m: t, n: hs, k: t, a: p, lda: t, b: dy, ldb: width, beta: 1,
+                           c: dqkv + b * t * stride + layout.valueOffset + layout.kvHead(h) * hs, ldc: stride)
             }
         }
         // Softmax backward, scaled: dS = scale · P ∘ (dP − Σ P∘dP), zero above the diagonal.
@@ -70,12 +99,14 @@ public enum CausalAttention {
         }
         for b in 0..<batch {
             for h in 0..<nh {
-                let base = qkv + b * t * c3 + h * hs
+                let row0 = qkv + b * t * stride, drow0 = dqkv + b * t * stride
                 let ds = scratch + (b * nh + h) * t * t
-                let dbase = dqkv + b * t * c3 + h * hs
-                // dQ = dS · K ; dK = dSᵀ · Q
-                BLAS.sgemm(m: t, n: hs, k: t, a: ds, lda: t, b: base + c, ldb: c3, c: dbase, ldc: c3)
-                BLAS.sgemm(transA: true, m: t, n: hs, k: t, a: ds, lda: t, b: base, ldb: c3, c: dbase + c, ldc: c3)
+                let kv = layout.kvHead(h) * hs
+                // dQ = dS · K ; dK += dSᵀ · Q
+                BLAS.sgemm(m: t, n: hs, k: t, a: ds, lda: t, b: row0 + layout.keyOffset + kv, ldb: stride,
+                           c: drow0 + layout.queryOffset + h * hs, ldc: stride)
+                BLAS.sgemm(transA: true, m: t, n: hs, k: t, a: ds, lda: t, b: row0 + layout.queryOffset + h * hs,
+                           ldb: stride, beta: 1, c: drow0 + layout.keyOffset + kv, ldc: stride)
             }
         }
     }

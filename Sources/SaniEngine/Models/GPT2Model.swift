@@ -88,7 +88,7 @@ public final class GPT2Model: @unchecked Sendable {
             Linear.forward(out: a.qkv(l), input: a.ln1(l), weight: p + o.attnW, bias: p + o.attnB,
                            rows: n, inputs: c, outputs: 3 * c, layout: .inputMajor)
             CausalAttention.forward(out: a.atty(l), probs: a.probs(l), qkv: a.qkv(l), batch: a.batch,
-                                    length: a.length, channels: c, heads: config.heads)
+                                    length: a.length, layout: .packedQKV(channels: c, heads: config.heads))
             a.residual2(l).update(from: input, count: n * c)
             Linear.forward(out: a.residual2(l), input: a.atty(l), weight: p + o.projW, bias: p + o.projB,
                            rows: n, inputs: c, outputs: c, layout: .inputMajor, accumulate: true)
@@ -181,7 +181,7 @@ public final class GPT2Model: @unchecked Sendable {
                             layout: .inputMajor, overwriteInput: true)
             CausalAttention.backward(dqkv: s.qkv.pointer, scratch: s.attention.pointer, dout: s.atty.pointer,
                                      qkv: a.qkv(l), probs: a.probs(l), batch: a.batch, length: a.length,
-                                     channels: c, heads: config.heads)
+                                     layout: .packedQKV(channels: c, heads: config.heads))
             Linear.backward(dinput: s.ln.pointer, dweight: g + o.attnW, dbias: g + o.attnB, dout: s.qkv.pointer,
                             input: a.ln1(l), weight: p + o.attnW, rows: n, inputs: c, outputs: 3 * c,
                             layout: .inputMajor, overwriteInput: true)
