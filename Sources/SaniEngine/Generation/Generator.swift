@@ -56,7 +56,7 @@ public enum Generator {
             var next: [DecodeRow] = []
             var stillActive: [(sequence: Int, row: Int, position: Int)] = []
             for a in active {
-                let token = Int32(Sampler.sample(logits.row(a.row), settings: sampling, rng: &rngs[a.sequence]))
+                let token = Int32(logits.withRow(a.row) { Sampler.sample($0, settings: sampling, rng: &rngs[a.sequence]) })
                 if stopTokens.contains(token) {
                     results[a.sequence].finishReason = .stopToken
                     continue

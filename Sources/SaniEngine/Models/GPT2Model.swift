@@ -206,8 +206,16 @@ public struct LogitsView: @unchecked Sendable {
     public let rows: Int
     public let vocabulary: Int
 
-    public func row(_ r: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: buffer.pointer + r * vocabulary, count: vocabulary)
+    /// A copy of row `r`.
+    public func row(_ r: Int) -> [Float] {
+        Array(UnsafeBufferPointer(start: buffer.pointer + r * vocabulary, count: vocabulary))
+    }
+
+    /// Calls `body` with row `r` in place (no copy); the view keeps the buffer alive during the call.
+    public func withRow<T>(_ r: Int, _ body: (UnsafeBufferPointer<Float>) throws -> T) rethrows -> T {
+        try withExtendedLifetime(buffer) {
+            try body(UnsafeBufferPointer(start: buffer.pointer + r * vocabulary, count: vocabulary))
+        }
     }
 
     /// Index of the largest logit in row `r` (first one on ties).

@@ -67,12 +67,13 @@ extension LanguageModel {
 
 /// Opens a model folder of any supported family by its `config.json` `model_type`.
 public enum LanguageModelLoader {
-    public static let supportedTypes = ["gpt2"]
+    public static let supportedTypes = ["gpt2", "llama"]
 
     public static func load(folder: URL) throws -> any LanguageModel {
         let json = try JSONConfig(url: folder.appendingPathComponent("config.json"))
         switch json.modelType {
         case "gpt2", nil: return try GPT2Model.load(folder: folder)
+        case "llama": return try LlamaModel.load(folder: folder)
         case let other?:
             throw EngineError.invalidConfig("model_type \(other) is not supported (supported: \(supportedTypes.joined(separator: ", ")))")
         }
