@@ -17,7 +17,7 @@ struct BenchEngineCommand: ParsableCommand {
         abstract: "Train tokens/s, forward tokens/s and decode ms/token on a model family's reference shape."
     )
 
-    @Option(help: "Model family: gpt2.") var family = "gpt2"
+    @Option(help: "Model family: gpt2 (GPT-2 small shape) or llama (SmolLM2-135M shape).") var family = "gpt2"
     @Option(help: "Sequences per batch.") var batch = 8
     @Option(help: "Tokens per sequence.") var length = 256
     @Option(help: "Timed training and forward steps (median reported).") var steps = 3
@@ -31,17 +31,27 @@ struct BenchEngineCommand: ParsableCommand {
            ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]?.lowercased() != wanted.lowercased() {
             OpenBLASRuntime.reexec(coreType: wanted)
         }
-        guard family == "gpt2" else {
-            throw ValidationError("unknown family \(family); available: gpt2")
+        let model: any LanguageModel
+        let shape: String
+        switch family {
+        case "gpt2":
+            let m = try GPT2Model(config: .small)
+            m.initializeRandomly(seed: 1)
+            model = m
+            shape = "GPT-2 small (124M)"
+        case "llama":
+            let m = try LlamaModel(config: .smolLM2)
+            m.initializeRandomly(seed: 1)
+            model = m
+            shape = "SmolLM2-135M"
+        default:
+            throw ValidationError("unknown family \(family); available: gpt2, llama")
         }
         let gflops = try measureSgemm(size: 2048)
         progress("sgemm 2048³: \(format(gflops)) GFLOP/s")
-        let config = GPT2Config.small
-        let model = try GPT2Model(config: config)
-        model.initializeRandomly(seed: 1)
         var rng = RandomSource(seed: 2)
         let n = batch * length
-        let seq = (0...n).map { _ in Int32(rng.next() % UInt64(config.vocabularySize)) }
+        let seq = (0...n).map { _ in Int32(rng.next() % UInt64(model.vocabularySize)) }
         let tokens = Array(seq[0..<n]), targets = Array(seq[1...n])
         let weights = [Float](repeating: 1, count: n)
         let optimizer = AdamW(parameters: model.parameters, settings: .init(weightDecay: 0.01))
@@ -86,7 +96,7 @@ struct BenchEngineCommand: ParsableCommand {
             ("sgemm_2048_gflops", gflops),
         ]
         let context: [(String, String)] = [
-            ("family", family), ("shape", "GPT-2 small (124M)"), ("batch", "\(batch)x\(length)"),
+            ("family", family), ("shape", shape), ("batch", "\(batch)x\(length)"),
             ("threads", "\(Parallel.threadCount)"), ("openblas_core", OpenBLASRuntime.coreName),
         ]
         if json {

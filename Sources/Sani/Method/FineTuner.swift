@@ -26,11 +26,7 @@ public struct FineTuner {
                     onStep: (Int, Int, Int, Double) -> Void = { _, _, _, _ in }) throws -> [Double] {
         let model: any LanguageModel
         if options.fromScratch {
-            let json = try Sanitizer.wrapEngine { try JSONConfig(url: modelFolder.appendingPathComponent("config.json")) }
-            let gpt2 = try Sanitizer.wrapEngine { try GPT2Model(config: GPT2Config(json: json)) }
-            gpt2.sourceConfig = json
-            gpt2.initializeRandomly(seed: options.seed)
-            model = gpt2
+            model = try Sanitizer.wrapEngine { try LanguageModelLoader.initialized(folder: modelFolder, seed: options.seed) }
         } else {
             model = try Sanitizer.wrapEngine { try LanguageModelLoader.load(folder: modelFolder) }
         }

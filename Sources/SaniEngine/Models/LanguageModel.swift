@@ -79,6 +79,26 @@ public enum LanguageModelLoader {
         }
     }
 
+    /// A model of the folder's configuration with the family's random initialisation (its weights, if any, are
+    /// not read): training from scratch.
+    public static func initialized(folder: URL, seed: UInt64) throws -> any LanguageModel {
+        let json = try JSONConfig(url: folder.appendingPathComponent("config.json"))
+        switch json.modelType {
+        case "gpt2", nil:
+            let model = try GPT2Model(config: GPT2Config(json: json))
+            model.sourceConfig = json
+            model.initializeRandomly(seed: seed)
+            return model
+        case "llama":
+            let model = try LlamaModel(config: LlamaConfig(json: json))
+            model.sourceConfig = json
+            model.initializeRandomly(seed: seed)
+            return model
+        case let other?:
+            throw EngineError.invalidConfig("model_type \(other) is not supported (supported: \(supportedTypes.joined(separator: ", ")))")
+        }
+    }
+
     /// The tokenizer saved in a model folder.
     public static func tokenizer(folder: URL) throws -> any TextTokenizer {
         try ByteLevelBPETokenizer.load(folder: folder)
