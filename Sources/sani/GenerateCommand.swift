@@ -16,10 +16,10 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let folder = URL(fileURLWithPath: model)
-        let lm = try GPT2Model.load(folder: folder)
+        let lm = try LanguageModelLoader.load(folder: folder)
         let tokenizer = try ByteLevelBPETokenizer.load(folder: folder)
         let ids = tokenizer.encode(prompt).map(Int32.init)
-        let stops: Set<Int32> = tokenizer.endOfTextID.map { [Int32($0)] } ?? []
+        let stops = Set([tokenizer.endOfTextID.map(Int32.init), lm.separatorTokenID].compactMap { $0 })
         let result = try Generator.generate(
             lm, prompts: [ids], maxNewTokens: maxTokens,
             sampling: SamplingSettings(temperature: temperature, topK: topK, topP: topP, seed: seed),
