@@ -31,8 +31,10 @@ public struct AttentionLayout: Sendable, Equatable {
 public enum CausalAttention {
     /// `probs` receives the `[B, heads, T, T]` attention probabilities (zero above the diagonal), `out` the
     /// `[B, T, heads·hs]` head outputs.
+    /// With `causal` false every position attends to every other (encoders such as BERT).
     public static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                               qkv: UnsafePointer<Float>, batch: Int, length t: Int, layout: AttentionLayout) {
+                               qkv: UnsafePointer<Float>, batch: Int, length t: Int, layout: AttentionLayout,
+                               causal: Bool = true) {
         let hs = layout.headSize, nh = layout.heads, stride = layout.rowStride, width = layout.outputWidth
         let scale = 1 / Float(hs).squareRoot()
         for b in 0..<batch {
@@ -47,7 +49,7 @@ public enum CausalAttention {
         }
         Parallel.forRanges(batch * nh * t, minimumChunk: 32) { range in
             for row in range {
-                let i = row % t
+                let i = causal ? row % t : t - 1
                 let p = probs + row * t
                 let m = VectorMath.max(p, i + 1)
                 let s = VectorMath.expShiftedSum(p, shift: m, i + 1)
@@ -69,7 +71,8 @@ public enum CausalAttention {
     /// `scratch` holds `B·heads·T·T` floats.
     public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                 dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
-                                probs: UnsafePointer<Float>, batch: Int, length t: Int, layout: AttentionLayout) {
+                                probs: UnsafePointer<Float>, batch: Int, length t: Int, layout: AttentionLayout,
+                                causal: Bool = true) {
         let hs = layout.headSize, nh = layout.heads, stride = layout.rowStride, width = layout.outputWidth
         let scale = 1 / Float(hs).squareRoot()
         // Key and value gradients are sums over the query heads of a group: start from zero.
@@ -89,7 +92,7 @@ public enum CausalAttention {
         // Softmax backward, scaled: dS = scale · P ∘ (dP − Σ P∘dP), zero above the diagonal.
         Parallel.forRanges(batch * nh * t, minimumChunk: 32) { range in
             for row in range {
-                let i = row % t
+                let i = causal ? row % t : t - 1
                 let p = probs + row * t
                 let dp = scratch + row * t
                 let inner = VectorMath.dot(p, dp, i + 1)
