@@ -38,4 +38,41 @@ final class BertReferenceTests: XCTestCase {
                         try reference.floats(name), "gradient of \(spec.name)")
         }
     }
+
+    func testTwoAdamWStepsMatch() throws {
+        let model = try BertModel.load(folder: fixture.appendingPathComponent("model"))
+        let b = try batch()
+        let j = try ReferenceFixtures.json(fixture.appendingPathComponent("adamw.json"))
+        let h = try XCTUnwrap(j["hyperparameters"] as? [String: Double])
+        let roundoff = (j["roundoff_slices"] as? [String: [Int]]) ?? [:]
+        let lr = Float(try XCTUnwrap(h["lr"]))
+        let optimizer = AdamW(parameters: model.parameters,
+                              settings: .init(beta1: Float(try XCTUnwrap(h["beta1"])), beta2: Float(try XCTUnwrap(h["beta2"])),
+                                              epsilon: Float(try XCTUnwrap(h["eps"])),
+                                              weightDecay: Float(try XCTUnwrap(h["weight_decay"]))))
+        let initial = model.parameters.values.array
+        for _ in 0..<2 {
+            model.parameters.ensureGradients()
+            model.parameters.zeroGradients()
+            _ = try model.accumulateGradients(tokens: b.tokens, tokenTypes: b.types, targets: b.targets, weights: b.weights,
+                                              batch: b.b, length: b.t)
+            GradientClipping.clip(try XCTUnwrap(model.parameters.gradients), maxNorm: Float(try XCTUnwrap(h["clip_norm"])))
+            optimizer.update(learningRate: lr)
+        }
+        let reference = try SafetensorsFile(url: fixture.appendingPathComponent("after_adamw.safetensors"))
+        for spec in model.parameters.specs {
+            let name = reference.entry(spec.name) != nil ? spec.name : "cls.predictions.decoder.bias"
+            var ours = model.parameters.array(spec.name)
+            var expected = try reference.floats(name)
+            if let slice = roundoff[spec.name] {
+                // Roundoff gradients in both implementations: only bounded movement is meaningful.
+                for i in slice[0]..<slice[1] {
+                    XCTAssertLessThanOrEqual(abs(ours[i] - initial[spec.offset + i]), lr * 2 * 1.01)
+                    ours[i] = 0
+                    expected[i] = 0
+                }
+            }
+            assertClose(ours, expected, "\(spec.name) after two AdamW steps")
+        }
+    }
 }
