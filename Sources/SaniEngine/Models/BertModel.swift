@@ -179,13 +179,8 @@ public final class BertModel: @unchecked Sendable {
         guard let a = cache else { return 0 }
         parameters.ensureGradients()
         guard let grads = parameters.gradients else { return 0 }
-        let loss = targets.withUnsafeBufferPointer { t in
-            weights.withUnsafeBufferPointer { w -> Float in
-                guard let tp = t.baseAddress, let wp = w.baseAddress else { return 0 }
-                return CrossEntropy.lossAndGradient(logits: a.logits.pointer, losses: a.losses.pointer, targets: tp,
-                                                    weights: wp, rows: a.n, vocabulary: config.vocabularySize)
-            }
-        }
+        let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targets, weights: weights,
+                                              rows: a.n, vocabulary: config.vocabularySize)
         let p = parameters.values.pointer, g = grads.pointer, d = config.hiddenSize, n = a.n, inner = config.intermediateSize
         let dx = FloatBuffer(count: n * d), dtmp = FloatBuffer(count: n * d), dr = FloatBuffer(count: n * d)
         let dqkv = FloatBuffer(count: n * 3 * d), datty = FloatBuffer(count: n * d)

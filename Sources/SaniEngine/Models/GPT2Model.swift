@@ -55,21 +55,11 @@ public final class GPT2Model: @unchecked Sendable {
         return a
     }
 
-    private func checkTokens(_ tokens: [Int32], count: Int, what: String) throws {
-        guard tokens.count == count else {
-            throw EngineError.invalidArgument("\(what) has \(tokens.count) ids, expected \(count)")
-        }
-        let v = Int32(config.vocabularySize)
-        if let bad = tokens.first(where: { $0 < 0 || $0 >= v }) {
-            throw EngineError.invalidArgument("token id \(bad) is outside the vocabulary (\(v))")
-        }
-    }
-
     /// Runs the model on `batch × length` token ids (row-major) and returns the logits `[B·T, V]`.
     /// The returned view stays valid until the next call on this model.
     @discardableResult
     public func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView {
-        try checkTokens(tokens, count: batch * length, what: "tokens")
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
         let a = try prepare(batch: batch, length: length)
         tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base) } }
         return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
@@ -110,17 +100,8 @@ public final class GPT2Model: @unchecked Sendable {
 
     /// Per-position cross-entropy of the model's predictions against `targets` (no gradient).
     public func losses(tokens: [Int32], targets: [Int32], batch: Int, length: Int) throws -> [Float] {
-        try checkTokens(targets, count: batch * length, what: "targets")
-        let view = try forward(tokens: tokens, batch: batch, length: length)
-        var out = [Float](repeating: 0, count: batch * length)
-        targets.withUnsafeBufferPointer { t in
-            out.withUnsafeMutableBufferPointer { o in
-                guard let losses = o.baseAddress, let targets = t.baseAddress else { return }
-                CrossEntropy.perPosition(losses: losses, logits: view.buffer.pointer, targets: targets,
-                                         rows: batch * length, vocabulary: config.vocabularySize)
-            }
-        }
-        return out
+        try TokenBatch.check(targets, count: batch * length, vocabulary: config.vocabularySize, what: "targets")
+        return TokenBatch.losses(try forward(tokens: tokens, batch: batch, length: length), targets: targets)
     }
 
     // MARK: - Training
@@ -129,21 +110,15 @@ public final class GPT2Model: @unchecked Sendable {
     /// `parameters.gradients` (allocated on first use). Returns the loss.
     public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float],
                                     batch: Int, length: Int) throws -> Float {
-        try checkTokens(targets, count: batch * length, what: "targets")
+        try TokenBatch.check(targets, count: batch * length, vocabulary: config.vocabularySize, what: "targets")
         guard weights.count == batch * length else {
             throw EngineError.invalidArgument("weights has \(weights.count) values, expected \(batch * length)")
         }
         _ = try forward(tokens: tokens, batch: batch, length: length)
         guard let a = activations else { return 0 }
         parameters.ensureGradients()
-        let loss = targets.withUnsafeBufferPointer { t in
-            weights.withUnsafeBufferPointer { w -> Float in
-                guard let targets = t.baseAddress, let weights = w.baseAddress else { return 0 }
-                return CrossEntropy.lossAndGradient(logits: a.logits.pointer, losses: a.losses.pointer,
-                                                    targets: targets, weights: weights,
-                                                    rows: a.rows, vocabulary: config.vocabularySize)
-            }
-        }
+        let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targets, weights: weights,
+                                              rows: a.rows, vocabulary: config.vocabularySize)
         tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runBackward(a, tokens: base) } }
         return loss
     }

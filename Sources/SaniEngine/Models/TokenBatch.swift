@@ -1,0 +1,40 @@
+/// Checks and loss helpers shared by every model family's training entry points.
+enum TokenBatch {
+    /// `ids` must hold `count` values, each inside `0..<vocabulary`.
+    static func check(_ ids: [Int32], count: Int, vocabulary: Int, what: String) throws {
+        guard ids.count == count else {
+            throw EngineError.invalidArgument("\(what) has \(ids.count) ids, expected \(count)")
+        }
+        let v = Int32(vocabulary)
+        if let bad = ids.first(where: { $0 < 0 || $0 >= v }) {
+            throw EngineError.invalidArgument("token id \(bad) is outside the vocabulary (\(v))")
+        }
+    }
+
+    /// Per-position cross-entropy of `logits` against `targets` (one per row).
+    static func losses(_ logits: LogitsView, targets: [Int32]) -> [Float] {
+        var out = [Float](repeating: 0, count: logits.rows)
+        targets.withUnsafeBufferPointer { t in
+            out.withUnsafeMutableBufferPointer { o in
+                guard let losses = o.baseAddress, let targets = t.baseAddress else { return }
+                withExtendedLifetime(logits.buffer) {
+                    CrossEntropy.perPosition(losses: losses, logits: logits.buffer.pointer, targets: targets,
+                                             rows: logits.rows, vocabulary: logits.vocabulary)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The weighted loss; `logits` is overwritten with its gradient (see `CrossEntropy.lossAndGradient`).
+    static func lossAndGradient(logits: FloatBuffer, losses: FloatBuffer, targets: [Int32], weights: [Float],
+                                rows: Int, vocabulary: Int) -> Float {
+        targets.withUnsafeBufferPointer { t in
+            weights.withUnsafeBufferPointer { w -> Float in
+                guard let targets = t.baseAddress, let weights = w.baseAddress else { return 0 }
+                return CrossEntropy.lossAndGradient(logits: logits.pointer, losses: losses.pointer, targets: targets,
+                                                    weights: weights, rows: rows, vocabulary: vocabulary)
+            }
+        }
+    }
+}
