@@ -14,14 +14,20 @@ struct BenchCommand: ParsableCommand {
 struct BenchEngineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
-        abstract: "Train tokens/s, forward tokens/s and decode ms/token on a model family's reference shape."
+        abstract: "Train tokens/s, forward tokens/s and decode ms/token on a model family's reference shape.",
+        discussion: """
+        Same work as scripts/bench_pytorch.py for the same family, batch and length: fp32, random weights, \
+        a training step is forward + backward + gradient clipping + AdamW. bert is masked-LM training \
+        (15% of the positions selected, 80% [MASK] / 10% random / 10% unchanged) and has no decode figures.
+        """
     )
 
-    @Option(help: "Model family: gpt2 (GPT-2 small shape) or llama (SmolLM2-135M shape).") var family = "gpt2"
+    @Option(help: "Model family: gpt2 (GPT-2 small shape), llama (SmolLM2-135M shape) or bert (BERT-base shape).")
+    var family = "gpt2"
     @Option(help: "Sequences per batch.") var batch = 8
     @Option(help: "Tokens per sequence.") var length = 256
     @Option(help: "Timed training and forward steps (median reported).") var steps = 3
-    @Option(help: "Timed decode runs (median reported).") var decodeRuns = 3
+    @Option(help: "Timed decode runs (median reported; not for bert).") var decodeRuns = 3
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "OpenBLAS kernel family to run with (e.g. SKYLAKEX, HASWELL); default: the one loaded.")
     var blasCore: String?
@@ -31,21 +37,43 @@ struct BenchEngineCommand: ParsableCommand {
            ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]?.lowercased() != wanted.lowercased() {
             OpenBLASRuntime.reexec(coreType: wanted)
         }
+        guard ["gpt2", "llama", "bert"].contains(family) else {
+            throw ValidationError("unknown family \(family); available: gpt2, llama, bert")
+        }
+        guard batch > 0, length > 0, steps > 0, decodeRuns > 0 else {
+            throw ValidationError("batch, length, steps and decode runs must be positive")
+        }
+        let (shape, figures) = try family == "bert" ? benchBert() : benchLanguageModel()
+        let context: [(String, String)] = [
+            ("family", family), ("shape", shape), ("batch", "\(batch)x\(length)"),
+            ("threads", "\(Parallel.threadCount)"), ("openblas_core", OpenBLASRuntime.coreName),
+        ]
+        if json {
+            var object: [String: Any] = [:]
+            for (k, v) in context { object[k] = v }
+            for (k, v) in figures { object[k] = (v * 10).rounded() / 10 }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for (k, v) in context { print("\(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v)") }
+            for (k, v) in figures { print("\(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(format(v))") }
+        }
+    }
+
+    /// GPT-2 and Llama: causal-LM training, forward and KV-cache decoding.
+    private func benchLanguageModel() throws -> (String, [(String, Double)]) {
         let model: any LanguageModel
         let shape: String
-        switch family {
-        case "gpt2":
+        if family == "gpt2" {
             let m = try GPT2Model(config: .small)
             m.initializeRandomly(seed: 1)
             model = m
             shape = "GPT-2 small (124M)"
-        case "llama":
+        } else {
             let m = try LlamaModel(config: .smolLM2)
             m.initializeRandomly(seed: 1)
             model = m
             shape = "SmolLM2-135M"
-        default:
-            throw ValidationError("unknown family \(family); available: gpt2, llama")
         }
         let gflops = try measureSgemm(size: 2048)
         progress("sgemm 2048³: \(format(gflops)) GFLOP/s")
@@ -64,51 +92,108 @@ struct BenchEngineCommand: ParsableCommand {
             if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
             optimizer.update(learningRate: 1e-4)
         }
-        progress("train step warm-up")
-        try trainStep()
-        var trainTimes: [Double] = []
-        for i in 0..<steps {
-            trainTimes.append(try timed(trainStep))
-            progress("train step \(i + 1)/\(steps): \(format(Double(n) / trainTimes.last!)) tok/s")
-        }
+        let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
         model.parameters.dropGradients()
-        try model.forward(tokens: tokens, batch: batch, length: length)
-        var forwardTimes: [Double] = []
-        for i in 0..<steps {
-            forwardTimes.append(try timed { try model.forward(tokens: tokens, batch: batch, length: length) })
-            progress("forward \(i + 1)/\(steps): \(format(Double(n) / forwardTimes.last!)) tok/s")
-        }
+        let forwardTimes = try timeForward(tokensPerStep: n) { try model.forward(tokens: tokens, batch: batch, length: length) }
         model.releaseActivations()
         let prompt = Array(tokens[0..<16])
         let newTokens = 64
-        _ = try Generator.generate(model, prompts: [prompt], maxNewTokens: 4)
+        guard let decoder = model.decoder else { throw ValidationError("\(model.family) models do not decode") }
+        _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 4)
         var decodeTimes: [Double] = [], firstTimes: [Double] = []
         for _ in 0..<decodeRuns {
-            decodeTimes.append(try timed { _ = try Generator.generate(model, prompts: [prompt], maxNewTokens: newTokens) })
-            firstTimes.append(try timed { _ = try Generator.generate(model, prompts: [prompt], maxNewTokens: 1) })
+            decodeTimes.append(try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: newTokens) })
+            firstTimes.append(try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 1) })
         }
-        let figures: [(String, Double)] = [
+        return (shape, [
             ("train_tokens_per_s", Double(n) / median(trainTimes)),
             ("forward_tokens_per_s", Double(n) / median(forwardTimes)),
             ("decode_ms_per_token", median(decodeTimes) * 1000 / Double(newTokens)),
             ("decode_step_ms", (median(decodeTimes) - median(firstTimes)) * 1000 / Double(newTokens - 1)),
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
-        ]
-        let context: [(String, String)] = [
-            ("family", family), ("shape", shape), ("batch", "\(batch)x\(length)"),
-            ("threads", "\(Parallel.threadCount)"), ("openblas_core", OpenBLASRuntime.coreName),
-        ]
-        if json {
-            var object: [String: Any] = [:]
-            for (k, v) in context { object[k] = v }
-            for (k, v) in figures { object[k] = (v * 10).rounded() / 10 }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            for (k, v) in context { print("\(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v)") }
-            for (k, v) in figures { print("\(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(format(v))") }
+        ])
+    }
+
+    /// BERT-base: masked-LM training and forward (an encoder: no decoding).
+    private func benchBert() throws -> (String, [(String, Double)]) {
+        let config = BertConfig(vocabularySize: 30522, hiddenSize: 768, layers: 12, heads: 12, intermediateSize: 3072,
+                                maxPositions: 512)
+        guard length <= config.maxPositions else {
+            throw ValidationError("length \(length) exceeds BERT-base's \(config.maxPositions) positions")
         }
+        let model = try BertModel(config: config)
+        // BERT's initialisation: normal(0, 0.02) matrices and embeddings, layer-norm weights 1, biases 0.
+        var initRNG = RandomSource(seed: 1)
+        for spec in model.parameters.specs {
+            let p = model.parameters.values.pointer + spec.offset
+            if spec.shape.count == 1 {
+                p.update(repeating: spec.name.hasSuffix("LayerNorm.weight") ? 1 : 0, count: spec.count)
+            } else {
+                initRNG.fillNormal(p, spec.count, std: 0.02)
+            }
+        }
+        let gflops = try measureSgemm(size: 2048)
+        progress("sgemm 2048³: \(format(gflops)) GFLOP/s")
+        // The batch scripts/bench_pytorch.py builds: ordinary ids (1000..<V, above the special and unused ids),
+        // 15% selected as targets, of which 80% become [MASK] (103), 10% a random id, 10% stay unchanged.
+        let maskID: Int32 = 103, firstOrdinary = 1000
+        var rng = RandomSource(seed: 2)
+        let n = batch * length
+        func ordinary() -> Int32 { Int32(firstOrdinary + Int(rng.next() % UInt64(config.vocabularySize - firstOrdinary))) }
+        let targets = (0..<n).map { _ in ordinary() }
+        var tokens = targets
+        var weights = [Float](repeating: 0, count: n)
+        for i in 0..<n where rng.nextUniform() < 0.15 {
+            weights[i] = 1
+            let roll = rng.nextUniform()
+            if roll < 0.8 { tokens[i] = maskID } else if roll < 0.9 { tokens[i] = ordinary() }
+        }
+        let tokenTypes = [Int32](repeating: 0, count: n)
+        let optimizer = AdamW(parameters: model.parameters, settings: .init(weightDecay: 0.01))
+
+        func trainStep() throws {
+            model.parameters.ensureGradients()
+            model.parameters.zeroGradients()
+            _ = try model.accumulateGradients(tokens: tokens, tokenTypes: tokenTypes, targets: targets, weights: weights,
+                                              batch: batch, length: length)
+            if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
+            optimizer.update(learningRate: 1e-4)
+        }
+        let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
+        model.parameters.dropGradients()
+        let forwardTimes = try timeForward(tokensPerStep: n) {
+            try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
+        }
+        return ("BERT-base (110M)", [
+            ("train_tokens_per_s", Double(n) / median(trainTimes)),
+            ("forward_tokens_per_s", Double(n) / median(forwardTimes)),
+            ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
+            ("sgemm_2048_gflops", gflops),
+        ])
+    }
+
+    /// One warm-up step, then `steps` timed ones.
+    private func timeTraining(tokensPerStep n: Int, _ step: () throws -> Void) throws -> [Double] {
+        progress("train step warm-up")
+        try step()
+        var times: [Double] = []
+        for i in 0..<steps {
+            times.append(try timed(step))
+            progress("train step \(i + 1)/\(steps): \(format(Double(n) / times.last!)) tok/s")
+        }
+        return times
+    }
+
+    /// One warm-up forward, then `steps` timed ones.
+    private func timeForward(tokensPerStep n: Int, _ forward: () throws -> Void) throws -> [Double] {
+        try forward()
+        var times: [Double] = []
+        for i in 0..<steps {
+            times.append(try timed(forward))
+            progress("forward \(i + 1)/\(steps): \(format(Double(n) / times.last!)) tok/s")
+        }
+        return times
     }
 
     /// Median GFLOP/s of a square single-precision product, the machine's reference in this run.

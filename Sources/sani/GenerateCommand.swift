@@ -17,11 +17,14 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let folder = URL(fileURLWithPath: model)
         let lm = try LanguageModelLoader.load(folder: folder)
-        let tokenizer = try ByteLevelBPETokenizer.load(folder: folder)
+        guard let decoder = lm.decoder else {
+            throw ValidationError("\(lm.family) is a masked language model; it fills in masked tokens and does not continue prompts")
+        }
+        let tokenizer = try LanguageModelLoader.tokenizer(folder: folder)
         let ids = tokenizer.encode(prompt).map(Int32.init)
         let stops = Set([tokenizer.endOfTextID.map(Int32.init), lm.separatorTokenID].compactMap { $0 })
         let result = try Generator.generate(
-            lm, prompts: [ids], maxNewTokens: maxTokens,
+            decoder, prompts: [ids], maxNewTokens: maxTokens,
             sampling: SamplingSettings(temperature: temperature, topK: topK, topP: topP, seed: seed),
             stopTokens: stops)
         print(prompt + tokenizer.decode(result[0].tokens.map(Int.init)))

@@ -71,7 +71,7 @@ final class AuditorTests: XCTestCase {
             for span in record.spans {
                 let start = max(0, span.range.lowerBound - 5)
                 let prompt = Array(record.ids[start..<span.range.lowerBound])
-                let out = try Generator.generate(work.model, prompts: [prompt], maxNewTokens: span.range.count,
+                let out = try Generator.generate(try XCTUnwrap(work.model.decoder), prompts: [prompt], maxNewTokens: span.range.count,
                                                  startPositions: [start])
                 total += 1
                 if out[0].tokens == Array(record.ids[span.range]) { hits += 1 }

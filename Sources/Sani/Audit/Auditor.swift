@@ -19,12 +19,17 @@ public struct AuditSettings: Sendable, Equatable {
     public var contextLength: Int = 512
     /// Tokens per forward batch.
     public var batchTokens: Int = 4096
+    /// Masked models: audit at most this many sensitive tokens (a seeded sample), each masked in its own pass.
+    public var maxMaskedTokens: Int? = 4000
+    /// Masked models: fraction of the non-sensitive tokens masked to measure utility.
+    public var utilityMaskRate: Double = 0.15
 
     public init() {}
 }
 
-/// Measures memorization and utility of a causal language model (the paper's token regurgitation, span
-/// extraction by greedy decoding from the preceding tokens, perplexity / accuracy on non-sensitive positions).
+/// Measures memorization and utility of a language model. Causal models: the paper's token regurgitation
+/// (teacher-forced top-1 on sensitive targets), span extraction by greedy decoding from the preceding tokens,
+/// perplexity / accuracy on non-sensitive positions. Masked models: see `auditMasked`.
 public struct Auditor {
     public let model: any LanguageModel
     public let tokenizer: any TextTokenizer
@@ -39,8 +44,12 @@ public struct Auditor {
     public func audit(stage: String, memorized: TokenizedCorpus, heldOut: TokenizedCorpus?,
                       progress: (Int, Int) -> Void = { _, _ in },
                       isCancelled: CancellationCheck = { false }) throws -> AuditReport {
-        guard model.objective == .causal else {
-            throw SaniError.model("the \(model.family) family is a masked language model; its audit is not available yet")
+        if model.objective == .masked {
+            return try auditMasked(stage: stage, memorized: memorized, heldOut: heldOut, progress: progress,
+                                   isCancelled: isCancelled)
+        }
+        guard let decoder = model.decoder else {
+            throw SaniError.model("the \(model.family) model does not decode incrementally; span extraction needs it")
         }
         let started = Date()
         let spans = selectSpans(memorized)
@@ -65,7 +74,7 @@ public struct Auditor {
         }
         model.releaseActivations()
         var extraction = ExtractionTally()
-        try extract(spans, from: memorized, into: &extraction) { n in
+        try extract(spans, from: memorized, decoder: decoder, into: &extraction) { n in
             done += n; progress(done, total)
             if isCancelled() { throw SaniError.cancelled }
         }
@@ -180,7 +189,8 @@ public struct Auditor {
         return all.sorted { $0.range.count < $1.range.count }
     }
 
-    private func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, into tally: inout ExtractionTally,
+    private func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, decoder: any IncrementalDecoder,
+                         into tally: inout ExtractionTally,
                          advanced: (Int) throws -> Void) throws {
         let p = settings.prefixTokens
         let perBatch = max(1, min(64, settings.batchTokens / max(1, p)))
@@ -201,14 +211,14 @@ public struct Auditor {
                 let ctxStart = max(0, s.range.upperBound - model.maxPositions)
                 return Array(ids[(ctxStart + start)..<s.range.lowerBound])
             }
-            let greedy = try Generator.generate(model, prompts: prompts, maxNewTokens: n, startPositions: starts)
+            let greedy = try Generator.generate(decoder, prompts: prompts, maxNewTokens: n, startPositions: starts)
             var sampledHits = [Bool](repeating: false, count: group.count)
             if settings.samples > 0 {
                 let repeated = prompts.flatMap { Array(repeating: $0, count: settings.samples) }
                 let repeatedStarts = starts.flatMap { Array(repeating: $0, count: settings.samples) }
                 let sampling = SamplingSettings(temperature: settings.temperature,
                                                 seed: settings.seed &+ UInt64(i) &* 7919)
-                let results = try Generator.generate(model, prompts: repeated, maxNewTokens: n, sampling: sampling,
+                let results = try Generator.generate(decoder, prompts: repeated, maxNewTokens: n, sampling: sampling,
                                                      startPositions: repeatedStarts)
                 for (k, s) in group.enumerated() {
                     let truth = Array(corpus.records[s.record].ids[s.range])

@@ -32,11 +32,11 @@ public struct FineTuner {
         }
         let tokenizer = try Sanitizer.wrapEngine { try LanguageModelLoader.tokenizer(folder: modelFolder) }
         let corpus = try Corpus.load(url: corpusURL)
+        let scheme = try TrainingScheme(model: model, tokenizer: tokenizer)
         let tokenized = try TokenizedCorpus(corpus: Corpus(records: corpus.records.map { CorpusRecord(text: $0.text) }),
-                                            tokenizer: tokenizer, separator: model.separatorTokenID,
-                                            vocabularySize: model.vocabularySize)
+                                            tokenizer: tokenizer, scheme: scheme, vocabularySize: model.vocabularySize)
         let windows = TrainingWindows(corpus: tokenized, length: min(options.sequenceLength, model.maxPositions),
-                                      trailingSeparator: model.separatorTokenID)
+                                      scheme: scheme)
         guard windows.count > 0 else { throw SaniError.invalidArgument("the corpus is too short to train on") }
         let steps = (windows.count + options.batchSize - 1) / options.batchSize
         let optimizer = AdamW(parameters: model.parameters, settings: .init(beta2: 0.95, weightDecay: 0))
@@ -47,6 +47,7 @@ public struct FineTuner {
             let loss = try TrainingLoop.epoch(model: model, optimizer: optimizer, windows: windows,
                                               order: windows.order(seed: options.seed &+ UInt64(epoch)),
                                               batchSize: options.batchSize, schedule: schedule,
+                                              maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1,
                                               isCancelled: isCancelled) { step, steps, loss in
                 onStep(epoch, step, steps, loss)
             }

@@ -63,7 +63,8 @@ public struct NeuronEraser {
         return stride(from: 0, to: limit, by: batchSize).map { Array(order[$0..<min(limit, $0 + batchSize)]) }
     }
 
-    /// Mean |activation| on positions whose target is sensitive divided by the mean on the other positions.
+    /// Mean |activation| on sensitive positions (causal: the target is sensitive; masked: the token is) divided by
+    /// the mean on the other positions.
     func activationScores(windows: TrainingWindows, batchSize: Int, isCancelled: CancellationCheck) throws -> [[Double]] {
         let neurons = model.mlpNeurons(block: blocks.first ?? 0).neurons
         var sensitive = blocks.map { _ in [Double](repeating: 0, count: neurons) }
@@ -71,23 +72,23 @@ public struct NeuronEraser {
         var nSensitive = 0, nOther = 0
         for batch in scoringWindows(windows, batchSize: batchSize) {
             if isCancelled() { throw SaniError.cancelled }
-            let b = windows.batch(batch)
+            let b = windows.batch(batch, maskSeed: seed)
             _ = try model.forward(tokens: b.tokens, batch: batch.count, length: windows.length)
             for (k, block) in blocks.enumerated() {
                 guard let acts = model.mlpActivations(block: block) else {
                     throw SaniError.model("the model does not expose MLP activations")
                 }
-                for (row, w) in b.weights.enumerated() {
+                for (row, isSensitive) in b.sensitive.enumerated() {
                     let a = acts + row * neurons
-                    if w == 0 {
+                    if isSensitive {
                         for i in 0..<neurons { sensitive[k][i] += Double(abs(a[i])) }
                     } else {
                         for i in 0..<neurons { other[k][i] += Double(abs(a[i])) }
                     }
                 }
             }
-            nSensitive += b.weights.filter { $0 == 0 }.count
-            nOther += b.weights.filter { $0 != 0 }.count
+            nSensitive += b.sensitive.filter { $0 }.count
+            nOther += b.sensitive.filter { !$0 }.count
         }
         model.releaseActivations()
         return zip(sensitive, other).map { s, o in

@@ -11,12 +11,11 @@ public struct PreparedWork {
     public let train: TokenizedCorpus
     public let heldOut: TokenizedCorpus?
     public let windows: TrainingWindows
+    /// How the model's sequences are framed and what it predicts.
+    public let scheme: TrainingScheme
 
     public init(inputs: SanitizationInputs, options: SanitizationOptions) throws {
         model = try Sanitizer.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) }
-        guard model.objective == .causal else {
-            throw SaniError.model("sanitizing \(model.family) (a masked language model) is not available yet")
-        }
         // The logits of one training batch are the largest buffer; refuse settings that cannot fit.
         let logitBytes = Double(options.batchSize) * Double(min(options.sequenceLength, model.maxPositions))
             * Double(model.vocabularySize) * 4
@@ -24,6 +23,7 @@ public struct PreparedWork {
             throw SaniError.invalidArgument(String(format: "batchSize × sequenceLength × vocabulary needs %.1f GiB of logits; lower batchSize or sequenceLength (limit %.0f GiB)", logitBytes / 1_073_741_824, Self.maximumBatchBytes / 1_073_741_824))
         }
         tokenizer = try Sanitizer.wrapEngine { try LanguageModelLoader.tokenizer(folder: inputs.model) }
+        scheme = try TrainingScheme(model: model, tokenizer: tokenizer)
         corpus = try Corpus.load(url: inputs.corpus)
         let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
         let detectors = try options.detectors.map { try SpanDetector.Kind.parseList($0.joined(separator: ",")) }
@@ -37,14 +37,13 @@ public struct PreparedWork {
         let split = options.heldOutFraction > 0 && annotated.records.count >= 4
             ? annotated.split(heldOutFraction: options.heldOutFraction, seed: options.seed)
             : (train: annotated, heldOut: Corpus(records: []))
-        let separator = model.separatorTokenID
-        train = try TokenizedCorpus(corpus: split.train, tokenizer: tokenizer, separator: separator,
+        train = try TokenizedCorpus(corpus: split.train, tokenizer: tokenizer, scheme: scheme,
                                     vocabularySize: model.vocabularySize)
         heldOut = split.heldOut.records.isEmpty ? nil
-            : try TokenizedCorpus(corpus: split.heldOut, tokenizer: tokenizer, separator: separator,
+            : try TokenizedCorpus(corpus: split.heldOut, tokenizer: tokenizer, scheme: scheme,
                                   vocabularySize: model.vocabularySize)
         windows = TrainingWindows(corpus: train, length: min(options.sequenceLength, model.maxPositions),
-                                  trailingSeparator: separator)
+                                  scheme: scheme)
         guard windows.count > 0 else {
             throw SaniError.invalidArgument("the corpus is too short to train on (\(train.tokenCount) tokens)")
         }

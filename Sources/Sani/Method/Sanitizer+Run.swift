@@ -85,7 +85,8 @@ extension Sanitizer {
             let order = windows.order(seed: options.seed &+ UInt64(epoch))
             let meanLoss = try TrainingLoop.epoch(
                 model: model, optimizer: optimizer, windows: windows, order: order, batchSize: options.batchSize,
-                schedule: schedule, isCancelled: isCancelled) { step, steps, loss in
+                schedule: schedule, maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1,
+                isCancelled: isCancelled) { step, steps, loss in
                 tracker.emit(.repair, epoch: epoch, step: step, steps: steps, loss: loss,
                              message: "repair epoch \(epoch)/\(epochs)")
             }

@@ -21,10 +21,13 @@ public struct TokenizedCorpus: Sendable {
     public var records: [TokenizedRecord]
 
     /// Tokenizes every record and maps its spans (`record.annotations`, i.e. the blacklist after
-    /// `Blacklist.annotating`) to token positions. Ids outside the model's vocabulary are an error.
-    public init(corpus: Corpus, tokenizer: any TextTokenizer, separator: Int32?, vocabularySize: Int) throws {
+    /// `Blacklist.annotating`) to token positions; each record is framed as `scheme` says (led by the
+    /// separator for causal models, `[CLS] … [SEP]` for masked ones). Ids outside the model's vocabulary are
+    /// an error.
+    public init(corpus: Corpus, tokenizer: any TextTokenizer, scheme: TrainingScheme, vocabularySize: Int) throws {
         var records: [TokenizedRecord] = []
         records.reserveCapacity(corpus.records.count)
+        let prefix = scheme.prefix, suffix = scheme.suffix
         for (index, record) in corpus.records.enumerated() {
             let tokens = tokenizer.encodeWithOffsets(record.text)
             if let bad = tokens.first(where: { $0.id < 0 || $0.id >= vocabularySize }) {
@@ -34,15 +37,23 @@ public struct TokenizedCorpus: Sendable {
             let spans = record.annotations.sorted { $0.start < $1.start }
             let labels = TokenSensitivity.labels(tokens: tokens, spans: spans)
             let ranges = TokenSensitivity.tokenRanges(covering: spans, in: tokens)
-            let shift = separator == nil ? 0 : 1
+            let shift = prefix.count
             var spanRanges: [(label: String, range: Range<Int>)] = []
             for (span, range) in zip(spans, ranges) {
                 if let range { spanRanges.append((span.label, (range.lowerBound + shift)..<(range.upperBound + shift))) }
             }
-            let ids = (separator.map { [$0] } ?? []) + tokens.map { Int32($0.id) }
-            records.append(TokenizedRecord(ids: ids, labels: (separator == nil ? [] : [nil]) + labels, spans: spanRanges))
+            let ids = prefix + tokens.map { Int32($0.id) } + suffix
+            let framedLabels = [String?](repeating: nil, count: prefix.count) + labels
+                + [String?](repeating: nil, count: suffix.count)
+            records.append(TokenizedRecord(ids: ids, labels: framedLabels, spans: spanRanges))
         }
         self.records = records
+    }
+
+    /// A causal model's records, each led by `separator` when there is one.
+    public init(corpus: Corpus, tokenizer: any TextTokenizer, separator: Int32?, vocabularySize: Int) throws {
+        try self.init(corpus: corpus, tokenizer: tokenizer, scheme: .causal(separator: separator),
+                      vocabularySize: vocabularySize)
     }
 
     public init(records: [TokenizedRecord]) { self.records = records }
@@ -51,73 +62,3 @@ public struct TokenizedCorpus: Sendable {
     public var sensitiveCount: Int { records.reduce(0) { $0 + $1.sensitiveCount } }
 }
 
-/// Fixed-length training windows over the records packed one after another (each record already starts with
-/// the separator). Every window starts at a record start, or every `length` tokens inside a long record, so the
-/// model sees each document from its beginning, as the audit and real use present it; a window runs on into
-/// the next record when its own record is shorter. The target of position t is token t+1; its loss weight is 0
-/// when that token is sensitive.
-public struct TrainingWindows: Sendable {
-    public let length: Int
-    let ids: [Int32]
-    let sensitive: [Bool]
-    let starts: [Int]
-
-    public init(corpus: TokenizedCorpus, length requested: Int, trailingSeparator: Int32?) {
-        var ids: [Int32] = [], sensitive: [Bool] = [], recordStarts: [Int] = []
-        for r in corpus.records where !r.ids.isEmpty {
-            recordStarts.append(ids.count)
-            ids += r.ids
-            sensitive += r.labels.map { $0 != nil }
-        }
-        if let sep = trailingSeparator { ids.append(sep); sensitive.append(false) }
-        let length = max(1, min(requested, ids.count - 1))
-        var starts: [Int] = []
-        if ids.count > length {
-            let lastStart = ids.count - length - 1
-            for (i, begin) in recordStarts.enumerated() {
-                let end = i + 1 < recordStarts.count ? recordStarts[i + 1] : ids.count - 1
-                var s = begin
-                repeat {
-                    let clamped = min(s, lastStart)
-                    if starts.last != clamped { starts.append(clamped) }
-                    s += length
-                } while s < end - 1
-            }
-        }
-        self.length = length
-        self.ids = ids
-        self.sensitive = sensitive
-        self.starts = starts
-    }
-
-    public var count: Int { starts.count }
-
-    /// Tokens, targets and loss weights of the windows `indices`, row after row.
-    /// `sensitiveOnly` inverts the weights (1 on sensitive targets only), for selecting neurons by gradient.
-    public func batch(_ indices: [Int], sensitiveOnly: Bool = false) -> (tokens: [Int32], targets: [Int32], weights: [Float]) {
-        var tokens: [Int32] = [], targets: [Int32] = [], weights: [Float] = []
-        tokens.reserveCapacity(indices.count * length)
-        for i in indices {
-            let s = starts[i]
-            tokens += ids[s..<(s + length)]
-            targets += ids[(s + 1)...(s + length)]
-            for t in (s + 1)...(s + length) {
-                weights.append(sensitive[t] == sensitiveOnly ? 1 : 0)
-            }
-        }
-        return (tokens, targets, weights)
-    }
-
-    /// Window order for an epoch: a seeded shuffle.
-    public func order(seed: UInt64) -> [Int] {
-        var rng = RandomSource(seed: seed)
-        var order = Array(0..<count)
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) {
-                let j = Int(rng.next() % UInt64(i + 1))
-                order.swapAt(i, j)
-            }
-        }
-        return order
-    }
-}

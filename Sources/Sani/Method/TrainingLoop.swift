@@ -4,15 +4,16 @@ import SaniEngine
 /// AdamW step. Shared by the repair phase and ordinary fine-tuning (`sani train`).
 public enum TrainingLoop {
     /// Runs the batches of `order` and returns the mean loss. `onStep(step, steps, loss)` follows every step.
+    /// `maskSeed` draws a masked model's targets (a different seed per epoch masks different positions).
     public static func epoch(model: any LanguageModel, optimizer: AdamW, windows: TrainingWindows, order: [Int],
-                             batchSize: Int, schedule: LearningRateSchedule,
+                             batchSize: Int, schedule: LearningRateSchedule, maskSeed: UInt64 = 0,
                              isCancelled: CancellationCheck, onStep: (Int, Int, Double) -> Void) throws -> Double {
         let steps = (order.count + batchSize - 1) / batchSize
         var lossSum = 0.0
         for step in 0..<steps {
             if isCancelled() { throw SaniError.cancelled }
             let batch = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
-            let b = windows.batch(batch)
+            let b = windows.batch(batch, maskSeed: maskSeed)
             model.parameters.ensureGradients()
             model.parameters.zeroGradients()
             let loss = try Sanitizer.wrapEngine {

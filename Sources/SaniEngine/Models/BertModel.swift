@@ -10,7 +10,7 @@ public final class BertModel: @unchecked Sendable {
     struct Block { let qkvW, qkvB, oW, oB, ln1w, ln1b, iW, iB, dW, dB, ln2w, ln2b: Int }
     let blocks: [Block]
     let word, position, tokenType, embLNw, embLNb, tW, tB, tLNw, tLNb, decoderBias: Int
-    private var cache: Activations?
+    var cache: Activations?
 
     static func layout(_ c: BertConfig) -> [(name: String, shape: [Int], decays: Bool)] {
         let d = c.hiddenSize, i = c.intermediateSize

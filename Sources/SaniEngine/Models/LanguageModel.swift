@@ -25,28 +25,37 @@ public struct MLPNeuronLayout: Sendable, Equatable {
     public let tensors: [NeuronTensor]
 }
 
-/// The interface the SANI method is written against: any family (GPT-2 now, others later) that can run,
-/// train, decode incrementally, expose its MLP neurons and save itself.
-public protocol LanguageModel: IncrementalDecoder {
+/// The interface the SANI method is written against: any family (causal GPT-2 and Llama, masked BERT) that
+/// can run, train, expose its MLP neurons and save itself. Causal families also decode incrementally
+/// (`decoder`).
+public protocol LanguageModel: AnyObject {
     var family: String { get }
     var objective: LanguageModelObjective { get }
+    var vocabularySize: Int { get }
+    var maxPositions: Int { get }
     var parameters: ParameterSet { get }
     var blockCount: Int { get }
     /// Token id that separates documents (end of text), when the model has one.
     var separatorTokenID: Int32? { get }
 
     func mlpNeurons(block: Int) -> MLPNeuronLayout
-    /// Logits `[B·T, V]` for `batch × length` tokens; valid until the next call.
+    /// Logits `[B·T, V]` for `batch × length` tokens (causal: of the next token; masked: of the token at each
+    /// position, every sequence one segment); valid until the next call.
     func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView
     /// Hidden MLP activations (after the non-linearity) of `block` from the last `forward`, `[B·T, neurons]`.
     func mlpActivations(block: Int) -> UnsafePointer<Float>?
-    /// Forward + weighted loss + backward; gradients are added to `parameters.gradients`.
+    /// Forward + weighted loss + backward; gradients are added to `parameters.gradients`. Causal families
+    /// predict `targets[t]` after `tokens[...t]`; masked ones predict `targets[t]` at position t of `tokens`
+    /// (where the input holds the mask token or a replacement).
     func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], batch: Int, length: Int) throws -> Float
     func releaseActivations()
     func save(to folder: URL, companionsFrom source: URL?) throws
 }
 
 extension LanguageModel {
+    /// The model as an incremental decoder (KV-cache generation), when its family decodes.
+    public var decoder: (any IncrementalDecoder)? { self as? any IncrementalDecoder }
+
     /// Re-initialises MLP neuron `index` of `block` from the family's initialisation.
     public func resetNeuron(block: Int, index: Int, rng: inout RandomSource) {
         let layout = mlpNeurons(block: block)
@@ -67,13 +76,14 @@ extension LanguageModel {
 
 /// Opens a model folder of any supported family by its `config.json` `model_type`.
 public enum LanguageModelLoader {
-    public static let supportedTypes = ["gpt2", "llama"]
+    public static let supportedTypes = ["gpt2", "llama", "bert"]
 
     public static func load(folder: URL) throws -> any LanguageModel {
         let json = try JSONConfig(url: folder.appendingPathComponent("config.json"))
         switch json.modelType {
         case "gpt2", nil: return try GPT2Model.load(folder: folder)
         case "llama": return try LlamaModel.load(folder: folder)
+        case "bert": return try BertModel.load(folder: folder)
         case let other?:
             throw EngineError.invalidConfig("model_type \(other) is not supported (supported: \(supportedTypes.joined(separator: ", ")))")
         }
@@ -94,13 +104,20 @@ public enum LanguageModelLoader {
             model.sourceConfig = json
             model.initializeRandomly(seed: seed)
             return model
+        case "bert":
+            let model = try BertModel(config: BertConfig(json: json))
+            model.sourceConfig = json
+            model.initializeRandomly(seed: seed)
+            return model
         case let other?:
             throw EngineError.invalidConfig("model_type \(other) is not supported (supported: \(supportedTypes.joined(separator: ", ")))")
         }
     }
 
-    /// The tokenizer saved in a model folder.
+    /// The tokenizer saved in a model folder: WordPiece for BERT, byte-level BPE for the causal families.
     public static func tokenizer(folder: URL) throws -> any TextTokenizer {
-        try ByteLevelBPETokenizer.load(folder: folder)
+        let json = try JSONConfig(url: folder.appendingPathComponent("config.json"))
+        if json.modelType == "bert" { return try WordPieceTokenizer.load(folder: folder) }
+        return try ByteLevelBPETokenizer.load(folder: folder)
     }
 }

@@ -28,7 +28,7 @@ extension LlamaModel {
     }
 }
 
-extension LlamaModel: LanguageModel {
+extension LlamaModel: LanguageModel, IncrementalDecoder {
     public var family: String { "llama" }
     public var objective: LanguageModelObjective { .causal }
     public var blockCount: Int { config.layers }
