@@ -94,7 +94,9 @@ struct BenchEngineCommand: ParsableCommand {
         }
         let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
         model.parameters.dropGradients()
-        let forwardTimes = try timeForward(tokensPerStep: n) { try model.forward(tokens: tokens, batch: batch, length: length) }
+        let forwardTimes = try timeForward(tokensPerStep: n) {
+            _ = try model.forward(tokens: tokens, batch: batch, length: length)
+        }
         model.releaseActivations()
         let prompt = Array(tokens[0..<16])
         let newTokens = 64
@@ -163,7 +165,7 @@ struct BenchEngineCommand: ParsableCommand {
         let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
         model.parameters.dropGradients()
         let forwardTimes = try timeForward(tokensPerStep: n) {
-            try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
+            _ = try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
         }
         return ("BERT-base (110M)", [
             ("train_tokens_per_s", Double(n) / median(trainTimes)),

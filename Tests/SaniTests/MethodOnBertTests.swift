@@ -8,6 +8,9 @@ import SaniEngine
 /// context) must fall by at least half while held-out masked-token perplexity rises by no more than 10 %.
 final class MethodOnBertTests: XCTestCase {
     func testSaniRemovesMemorizedIdentifiersFromABertAndKeepsUtility() throws {
+        // Erase: half the intermediate neurons of the last block, picked by gradient on the sensitive targets;
+        // repair: 5 epochs at 2e-3. Measured on this machine: tokens 60 % → 22 %, spans 36 % → 8 %, held-out
+        // masked-token perplexity 49.0 → 51.9 (best epoch 4); repair-only keeps 41 % of the tokens.
         let dir = try MethodTestSupport.temporaryFolder("sani-bert-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpusURL = dir.appendingPathComponent("notes.jsonl")
@@ -15,14 +18,14 @@ final class MethodOnBertTests: XCTestCase {
         try JSONLCorpusWriter().data(for: records).write(to: corpusURL)
         let corpus = try Corpus.load(url: corpusURL)
 
-        let base = try BertTestSupport.tinyModelFolder(corpus: corpus, layers: 2, hidden: 64, heads: 4,
-                                                       intermediate: 256, positions: 512, seed: 1)
+        let base = try BertTestSupport.tinyModelFolder(corpus: corpus, layers: 2, hidden: 96, heads: 4,
+                                                       intermediate: 384, positions: 512, seed: 1)
         defer { try? FileManager.default.removeItem(at: base) }
         let memorizing = dir.appendingPathComponent("memorizing")
         var tune = FineTuner.Options()
         tune.fromScratch = true
-        tune.epochs = 120
-        tune.learningRate = 5e-3
+        tune.epochs = 300
+        tune.learningRate = 3e-3
         tune.batchSize = 8
         tune.sequenceLength = 128
         tune.seed = 1
@@ -32,10 +35,11 @@ final class MethodOnBertTests: XCTestCase {
         func sanitize(_ method: SanitizationMethod) throws -> SanitizationReport {
             var o = SanitizationOptions()
             o.method = method
-            o.eraseLayers = 2
+            o.selection = .gradient
+            o.eraseLayers = 1
             o.eraseFraction = 0.5
-            o.epochs = 3
-            o.learningRate = 1e-3
+            o.epochs = 5
+            o.learningRate = 2e-3
             o.batchSize = 8
             o.sequenceLength = 128
             o.seed = 1
@@ -54,7 +58,8 @@ final class MethodOnBertTests: XCTestCase {
         XCTAssertGreaterThan(before.tokenRegurgitation.rate, 0.3, "the trained model fills in identifiers")
         XCTAssertLessThanOrEqual(sani.after.tokenRegurgitation.rate, 0.5 * before.tokenRegurgitation.rate)
         XCTAssertLessThanOrEqual(sani.after.utility.perplexity, 1.1 * before.utility.perplexity)
-        XCTAssertEqual(sani.erase?.blocks, [0, 1])
+        XCTAssertEqual(sani.erase?.blocks, [1])
+        XCTAssertEqual(sani.erase?.neuronsPerBlock, 192)
 
         // The sanitized folder is a BERT folder with its tokenizer.
         let reloaded = try LanguageModelLoader.load(folder: dir.appendingPathComponent("sani"))
@@ -64,5 +69,6 @@ final class MethodOnBertTests: XCTestCase {
 
         let repairOnly = try sanitize(.repairOnly)
         print("bert repair-only: tokens \(repairOnly.after.tokenRegurgitation.rate) spans \(repairOnly.after.spanExtraction.rate) ppl \(repairOnly.after.utility.perplexity)")
+        XCTAssertLessThan(sani.after.tokenRegurgitation.rate, repairOnly.after.tokenRegurgitation.rate)
     }
 }

@@ -7,8 +7,8 @@ import SaniEngine
 ///   prediction is the token (a seeded sample of at most `maxMaskedTokens`);
 /// - span extraction: every tokens of a span masked together; a hit when the top-1 predictions spell the span
 ///   (with `samples`, also when one of the sampled fillings does);
-/// - utility: a seeded `utilityMaskRate` of the non-sensitive ordinary tokens masked together, cross-entropy
-///   (perplexity) and top-1 accuracy on them.
+/// - utility: every non-sensitive ordinary token predicted once, masked together with a seeded
+///   `utilityMaskRate` of its neighbours; cross-entropy (perplexity) and top-1 accuracy on them.
 extension Auditor {
     struct MaskedProbe {
         enum Kind { case token(String), span(String), utility }
@@ -96,22 +96,26 @@ extension Auditor {
         }
     }
 
-    /// Per record (per `context`-token piece of a long record), a seeded `utilityMaskRate` of its ordinary
-    /// non-sensitive tokens masked together (at least one when it has any).
+    /// Per record (per `context`-token piece of a long record), its ordinary non-sensitive tokens dealt at
+    /// random into ⌈1 / utilityMaskRate⌉ groups, each group masked together in one probe: every such token is
+    /// predicted once, with about `utilityMaskRate` of its neighbours masked.
     func utilityProbes(_ corpus: TokenizedCorpus, masking: MaskingPolicy, context: Int) -> [MaskedProbe] {
+        let groups = max(1, Int((1 / max(0.01, min(1, settings.utilityMaskRate))).rounded(.up)))
         var probes: [MaskedProbe] = []
         for (r, record) in corpus.records.enumerated() where !record.ids.isEmpty {
             var rng = RandomSource(seed: settings.seed ^ 0x0717_17E5 ^ (UInt64(r + 1) &* 0x9E37_79B9_7F4A_7C15))
             var start = 0
             while start < record.ids.count {
                 let length = min(context, record.ids.count - start)
-                let eligible = (start..<(start + length)).filter {
+                var eligible = (start..<(start + length)).filter {
                     record.labels[$0] == nil && !masking.special.contains(record.ids[$0])
                 }
-                var picked = eligible.filter { _ in Double(rng.nextUniform()) < settings.utilityMaskRate }
-                if picked.isEmpty, !eligible.isEmpty { picked = [eligible[Int(rng.next() % UInt64(eligible.count))]] }
-                if !picked.isEmpty {
-                    probes.append(MaskedProbe(kind: .utility, record: r, start: start, length: length, positions: picked))
+                for i in stride(from: eligible.count - 1, to: 0, by: -1) {
+                    eligible.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+                }
+                for g in 0..<min(groups, eligible.count) {
+                    let positions = stride(from: g, to: eligible.count, by: groups).map { eligible[$0] }.sorted()
+                    probes.append(MaskedProbe(kind: .utility, record: r, start: start, length: length, positions: positions))
                 }
                 start += length
             }

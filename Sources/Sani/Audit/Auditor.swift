@@ -21,7 +21,7 @@ public struct AuditSettings: Sendable, Equatable {
     public var batchTokens: Int = 4096
     /// Masked models: audit at most this many sensitive tokens (a seeded sample), each masked in its own pass.
     public var maxMaskedTokens: Int? = 4000
-    /// Masked models: fraction of the non-sensitive tokens masked to measure utility.
+    /// Masked models: fraction of the non-sensitive tokens masked at once when measuring utility.
     public var utilityMaskRate: Double = 0.15
 
     public init() {}
