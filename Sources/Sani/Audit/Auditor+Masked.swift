@@ -39,35 +39,22 @@ extension Auditor {
         let utilityProbes = self.utilityProbes(utilityCorpus, masking: masking, context: context)
         let total = memorizedProbes.count + utilityProbes.count
         var done = 0
-        var report = MaskedTally()
+        var tally = MaskedTally()
         for (corpus, probes) in [(memorized, memorizedProbes), (utilityCorpus, utilityProbes)] {
-            try run(probes, in: corpus, maskID: masking.maskID, into: &report) { n in
+            try run(probes, in: corpus, maskID: masking.maskID, into: &tally) { n in
                 done += n; progress(done, total)
                 if isCancelled() { throw SaniError.cancelled }
             }
         }
         model.releaseActivations()
-        let positions = report.utilityPositions
-        let utility = UtilityFigure(
-            perplexity: positions == 0 ? .nan : Foundation.exp(report.lossSum / Double(positions)),
-            accuracy: positions == 0 ? 0 : Double(report.utilityCorrect) / Double(positions),
-            positions: positions, split: heldOut == nil ? "corpus" : "held-out")
-        return AuditReport(
-            stage: stage,
-            tokenRegurgitation: report.regurgitation, tokenRegurgitationByLabel: report.regurgitationByLabel,
-            spanExtraction: report.extraction.greedy, spanExtractionByLabel: report.extraction.greedyByLabel,
-            sampledExtraction: settings.samples > 0 ? report.extraction.sampled : nil,
-            utility: utility, examples: settings.includeExamples ? report.extraction.examples : nil,
-            seconds: Date().timeIntervalSince(started), trainingLoss: nil)
+        return report(stage: stage, tally: tally.answers, extraction: tally.extraction, heldOut: heldOut != nil,
+                      started: started)
     }
 
     struct MaskedTally {
-        var regurgitation = RateFigure()
-        var regurgitationByLabel: [String: RateFigure] = [:]
+        /// Token regurgitation and utility, tallied as the causal audit tallies them.
+        var answers = TeacherForcedTally()
         var extraction = ExtractionTally()
-        var lossSum = 0.0
-        var utilityPositions = 0
-        var utilityCorrect = 0
     }
 
     /// The window of at most `context` tokens of a record of `count` tokens that centres `range`.
@@ -151,8 +138,8 @@ extension Auditor {
                 switch probe.kind {
                 case .token(let label):
                     let hit = predicted == truth
-                    tally.regurgitation.add(hit)
-                    tally.regurgitationByLabel[label, default: RateFigure()].add(hit)
+                    tally.answers.regurgitation.add(hit)
+                    tally.answers.regurgitationByLabel[label, default: RateFigure()].add(hit)
                 case .span(let label):
                     let hit = predicted == truth
                     tally.extraction.greedy.add(hit)
@@ -168,9 +155,9 @@ extension Auditor {
                 case .utility:
                     for (row, target) in zip(rowsOfProbe, truth) {
                         let x = logits.buffer.pointer + row * logits.vocabulary
-                        tally.lossSum += Double(CrossEntropy.logSumExp(x, logits.vocabulary) - x[Int(target)])
-                        tally.utilityPositions += 1
-                        if logits.argmax(row) == Int(target) { tally.utilityCorrect += 1 }
+                        tally.answers.lossSum += Double(CrossEntropy.logSumExp(x, logits.vocabulary) - x[Int(target)])
+                        tally.answers.utilityPositions += 1
+                        if logits.argmax(row) == Int(target) { tally.answers.utilityCorrect += 1 }
                     }
                 }
             }

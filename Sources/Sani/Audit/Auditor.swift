@@ -78,11 +78,17 @@ public struct Auditor {
             done += n; progress(done, total)
             if isCancelled() { throw SaniError.cancelled }
         }
+        return report(stage: stage, tally: tally, extraction: extraction, heldOut: heldOut != nil, started: started)
+    }
+
+    /// The report of tallied answers.
+    func report(stage: String, tally: TeacherForcedTally, extraction: ExtractionTally, heldOut: Bool,
+                started: Date) -> AuditReport {
         let positions = tally.utilityPositions
         let utility = UtilityFigure(
             perplexity: positions == 0 ? .nan : Foundation.exp(tally.lossSum / Double(positions)),
             accuracy: positions == 0 ? 0 : Double(tally.utilityCorrect) / Double(positions),
-            positions: positions, split: heldOut == nil ? "corpus" : "held-out")
+            positions: positions, split: heldOut ? "held-out" : "corpus")
         return AuditReport(
             stage: stage,
             tokenRegurgitation: tally.regurgitation, tokenRegurgitationByLabel: tally.regurgitationByLabel,
