@@ -18,6 +18,10 @@ extension Sanitizer {
             throw SaniError.model("model_type \(config.modelType ?? "?") is not supported (supported: \(LanguageModelLoader.supportedTypes.joined(separator: ", ")))")
         }
         let tokenizer = try wrapEngine { try LanguageModelLoader.tokenizer(folder: inputs.model) }
+        if let wordPiece = tokenizer as? WordPieceTokenizer,
+           wordPiece.clsID == nil || wordPiece.sepID == nil || wordPiece.maskID == nil {
+            throw SaniError.model("the tokenizer has no [CLS], [SEP] or [MASK] token; a masked language model needs all three")
+        }
         let corpus = try Corpus.load(url: inputs.corpus)
         let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
         return ValidationSummary(modelFamily: config.modelType ?? "gpt2", vocabularySize: tokenizer.vocabularySize,
@@ -154,7 +158,8 @@ extension Sanitizer {
 
     /// Whether the weights of epoch report `a` are kept over the current best `b`. Privacy first: when a
     /// target is set, meeting it wins; otherwise a span extraction lower by more than 2 points wins. Then being
-    /// within the utility bound wins; then the lower extraction, then the lower perplexity.
+    /// within the utility bound wins; then the lower extraction, then the lower token regurgitation (small or
+    /// masked models often extract no whole span at all), then the lower perplexity.
     func isBetter(_ a: AuditReport, than b: AuditReport?, before: AuditReport) -> Bool {
         guard let b else { return true }
         let ra = a.spanExtraction.rate, rb = b.spanExtraction.rate
@@ -163,6 +168,8 @@ extension Sanitizer {
         let ua = withinUtility(a, before: before), ub = withinUtility(b, before: before)
         if ua != ub { return ua }
         if ra != rb { return ra < rb }
+        let ta = a.tokenRegurgitation.rate, tb = b.tokenRegurgitation.rate
+        if ta != tb { return ta < tb }
         return a.utility.perplexity < b.utility.perplexity
     }
 

@@ -59,7 +59,19 @@ public struct SanitizerExecutor: JobExecutor {
 
 /// Turns an error of the method or the engine into a failure code and a message for the job's `error`.
 enum FailureReason {
+    /// The code and message a job records for `error`; server paths in the message are cut to their last
+    /// component (a file id), so the API never shows where the server keeps its data.
     static func from(_ error: any Error) -> (code: String, message: String) {
+        let reason = unscrubbed(error)
+        return (reason.code, scrubPaths(reason.message))
+    }
+
+    static func scrubPaths(_ message: String) -> String {
+        // An absolute path starts the message or follows a space, quote or parenthesis.
+        message.replacing(#/(^|[\s('"])/(?:[^\s/:()'"]+/)+([^\s/:()'"]*)/#) { $0.output.1 + $0.output.2 }
+    }
+
+    private static func unscrubbed(_ error: any Error) -> (code: String, message: String) {
         if let e = error as? SaniError {
             switch e {
             case .invalidCorpus: return ("invalid_corpus", e.description)
