@@ -36,6 +36,21 @@ final class SanitizerResumeTests: XCTestCase {
         let dir = try MethodTestSupport.temporaryFolder()
         let corpus = dir.appendingPathComponent("c.jsonl")
         try MethodTestSupport.smallCorpus(at: corpus)
+        try checkResume(model: model, corpus: corpus, dir: dir)
+    }
+
+    /// A masked model's targets are drawn from the epoch's seed, so a resumed BERT run ends where an
+    /// uninterrupted one does too.
+    func testResumeOfABertGivesTheSameModelAndReport() throws {
+        let dir = try MethodTestSupport.temporaryFolder()
+        let corpus = dir.appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpus)
+        let model = try BertTestSupport.tinyModelFolder(corpus: try Corpus.load(url: corpus), layers: 2, hidden: 32,
+                                                        heads: 4, intermediate: 64, positions: 64, seed: 8)
+        try checkResume(model: model, corpus: corpus, dir: dir)
+    }
+
+    func checkResume(model: URL, corpus: URL, dir: URL) throws {
 
         let straight = SanitizationInputs(model: model, corpus: corpus, output: dir.appendingPathComponent("straight"))
         let reference = try Sanitizer(inputs: straight, options: options()).run()
