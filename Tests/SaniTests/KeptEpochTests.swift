@@ -29,6 +29,9 @@ final class KeptEpochTests: XCTestCase {
         // Both inside, same extraction: the lower token regurgitation wins, before perplexity.
         XCTAssertTrue(s.isBetter(report(spans: 0, tokens: 0.2, perplexity: 10.9), than: report(spans: 0, tokens: 0.3, perplexity: 10.1), before: before))
         XCTAssertFalse(s.isBetter(report(spans: 0, tokens: 0.3, perplexity: 10.1), than: report(spans: 0, tokens: 0.2, perplexity: 10.9), before: before))
+        // Both outside the bound: a clearly lower token regurgitation wins, else the lower perplexity.
+        XCTAssertTrue(s.isBetter(report(spans: 0, tokens: 0.20, perplexity: 40), than: report(spans: 0.001, tokens: 0.25, perplexity: 20), before: before))
+        XCTAssertTrue(s.isBetter(report(spans: 0.001, tokens: 0.21, perplexity: 20), than: report(spans: 0, tokens: 0.20, perplexity: 110), before: before))
         // Everything equal but perplexity.
         XCTAssertTrue(s.isBetter(report(spans: 0, tokens: 0.2, perplexity: 10.1), than: report(spans: 0, tokens: 0.2, perplexity: 10.2), before: before))
     }

@@ -99,7 +99,7 @@ final class MaskedMethodPiecesTests: XCTestCase {
     func testMaskedAuditEqualsOneForwardPassPerQuestion() throws {
         let s = try setup()
         var settings = AuditSettings()
-        settings.contextLength = 64
+        settings.maskedWindow = 64
         let report = try Auditor(model: s.model, tokenizer: s.tokenizer, settings: settings)
             .audit(stage: "t", memorized: s.corpus, heldOut: nil)
         let mask = try XCTUnwrap(s.scheme.masking?.maskID)

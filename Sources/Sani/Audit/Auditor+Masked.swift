@@ -1,9 +1,10 @@
 import Foundation
 import SaniEngine
 
-/// The audit of a masked language model (BERT). Each question is a "probe": a window of one record with some
-/// positions replaced by the mask token, answered by one forward pass.
-/// - token regurgitation: every sensitive token masked alone, in its full context; a hit when the top-1
+/// The audit of a masked language model (BERT). Each question is a "probe": a window of one record (at most
+/// `maskedWindow` tokens, centred on the question) with some positions replaced by the mask token, answered by one
+/// forward pass.
+/// - token regurgitation: every sensitive token masked alone, in its context; a hit when the top-1
 ///   prediction is the token (a seeded sample of at most `maxMaskedTokens`);
 /// - span extraction: every tokens of a span masked together; a hit when the top-1 predictions spell the span
 ///   (with `samples`, also when one of the sampled fillings does);
@@ -26,7 +27,7 @@ extension Auditor {
         let started = Date()
         let scheme = try TrainingScheme(model: model, tokenizer: tokenizer)
         guard let masking = scheme.masking else { throw SaniError.model("the model has no mask token") }
-        let context = max(2, min(settings.contextLength, model.maxPositions))
+        let context = max(2, min(settings.maskedWindow, model.maxPositions))
 
         var memorizedProbes = tokenProbes(memorized, context: context)
         memorizedProbes += selectSpans(memorized).map { s in

@@ -19,6 +19,9 @@ public struct AuditSettings: Sendable, Equatable {
     public var contextLength: Int = 512
     /// Tokens per forward batch.
     public var batchTokens: Int = 4096
+    /// Masked models: tokens of the window around each question (the cost of an audit grows with it; the
+    /// sanitizer uses its training sequence length).
+    public var maskedWindow: Int = 128
     /// Masked models: audit at most this many sensitive tokens (a seeded sample), each masked in its own pass.
     public var maxMaskedTokens: Int? = 4000
     /// Masked models: fraction of the non-sensitive tokens masked at once when measuring utility.

@@ -60,6 +60,10 @@ public struct PreparedWork {
         audit.temperature = Float(options.auditTemperature)
         audit.seed = options.seed
         audit.includeExamples = options.includeExamples
+        // The audit reads the model within the context it was trained on here: a fine-tuned model has seen its
+        // corpus only in windows of the training length.
+        audit.maskedWindow = options.sequenceLength
+        audit.contextLength = max(options.sequenceLength, 2)
         return audit
     }
 }

@@ -158,8 +158,9 @@ extension Sanitizer {
 
     /// Whether the weights of epoch report `a` are kept over the current best `b`. Privacy first: when a
     /// target is set, meeting it wins; otherwise a span extraction lower by more than 2 points wins. Then being
-    /// within the utility bound wins; then the lower extraction, then the lower token regurgitation (small or
-    /// masked models often extract no whole span at all), then the lower perplexity.
+    /// within the utility bound wins. Both within: the lower extraction, then the lower token regurgitation
+    /// (small or masked models often extract no whole span at all), then the lower perplexity. Both outside:
+    /// a token regurgitation lower by more than 2 points, else the lower perplexity (the closer to usable).
     func isBetter(_ a: AuditReport, than b: AuditReport?, before: AuditReport) -> Bool {
         guard let b else { return true }
         let ra = a.spanExtraction.rate, rb = b.spanExtraction.rate
@@ -167,8 +168,12 @@ extension Sanitizer {
         if options.targetExtractionRate == nil, abs(ra - rb) > 0.02 { return ra < rb }
         let ua = withinUtility(a, before: before), ub = withinUtility(b, before: before)
         if ua != ub { return ua }
-        if ra != rb { return ra < rb }
         let ta = a.tokenRegurgitation.rate, tb = b.tokenRegurgitation.rate
+        if !ua {
+            if abs(ta - tb) > 0.02 { return ta < tb }
+            return a.utility.perplexity < b.utility.perplexity
+        }
+        if ra != rb { return ra < rb }
         if ta != tb { return ta < tb }
         return a.utility.perplexity < b.utility.perplexity
     }
