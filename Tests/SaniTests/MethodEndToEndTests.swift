@@ -8,7 +8,7 @@ import SaniEngine
 /// least half, and its repair must give back utility the erase took; `repair-only` and `erase-only` are run
 /// beside it for comparison.
 final class MethodEndToEndTests: XCTestCase {
-    func testSaniRemovesMemorizedIdentifiersAndKeepsUtility() throws {
+    func testSaniRemovesMemorizedIdentifiersAndRepairGivesUtilityBack() throws {
         let dir = try MethodTestSupport.temporaryFolder("sani-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("notes.jsonl")

@@ -7,7 +7,7 @@ import SaniEngine
 /// notes until it fills in identifiers, then sanitized. Token regurgitation (each sensitive token masked in its
 /// context) and span extraction must fall by at least half, and by more than repairing alone achieves.
 final class MethodOnBertTests: XCTestCase {
-    func testSaniRemovesMemorizedIdentifiersFromABertAndKeepsUtility() throws {
+    func testSaniRemovesMemorizedIdentifiersFromABert() throws {
         // Erase: half the intermediate neurons of the last block, picked by gradient on the sensitive targets;
         // repair: 5 epochs at 2e-3. Figures: README, Results.
         let dir = try MethodTestSupport.temporaryFolder("sani-bert-e2e")
