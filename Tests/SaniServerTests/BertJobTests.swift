@@ -273,31 +273,7 @@ enum BertServiceFixture {
     }
 
     static func vocabulary(for texts: [String]) -> [String: Int] {
-        var tokens = WordPieceTokenizer.bertSpecialTokens
-        var characters = Set<String>()
-        var counts: [String: Int] = [:]
-        for text in texts {
-            var word = ""
-            for ch in text.lowercased() {
-                if ch.isLetter || ch.isNumber {
-                    word.append(ch)
-                    characters.insert(String(ch))
-                } else {
-                    if !word.isEmpty { counts[word, default: 0] += 1; word = "" }
-                    if !ch.isWhitespace { characters.insert(String(ch)) }
-                }
-            }
-            if !word.isEmpty { counts[word, default: 0] += 1 }
-        }
-        let sortedCharacters = characters.sorted()
-        tokens += sortedCharacters
-        tokens += sortedCharacters.map { "##" + $0 }
-        tokens += counts.filter { $0.value >= 3 && $0.key.count > 1 }
-            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .map(\.key)
-        var vocabulary: [String: Int] = [:]
-        for token in tokens where vocabulary[token] == nil { vocabulary[token] = vocabulary.count }
-        return vocabulary
+        WordPieceTokenizer.vocabulary(fromTexts: texts, maxWords: .max)
     }
 
     /// A random BERT (2 blocks, hidden 32, 4 heads, intermediate 64, 128 positions) saved with its tokenizer

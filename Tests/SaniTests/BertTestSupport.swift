@@ -3,37 +3,10 @@ import XCTest
 @testable import Sani
 import SaniEngine
 
-/// Small BERT models for the method's tests: a WordPiece vocabulary made from the corpus itself (special tokens,
-/// every character alone and as a `##` continuation, and the corpus's frequent words), so that rare words —
-/// names, record numbers — are cut into pieces as they are by a real clinical vocabulary.
+/// Small BERT models for the method's tests, with a WordPiece vocabulary made from the corpus itself.
 enum BertTestSupport {
     static func vocabulary(for texts: [String], words maxWords: Int) -> [String: Int] {
-        var tokens = WordPieceTokenizer.bertSpecialTokens
-        var characters = Set<String>()
-        var counts: [String: Int] = [:]
-        for text in texts {
-            var word = ""
-            for ch in text.lowercased() {
-                if ch.isLetter || ch.isNumber {
-                    word.append(ch)
-                } else {
-                    if !word.isEmpty { counts[word, default: 0] += 1; word = "" }
-                    if !ch.isWhitespace { characters.insert(String(ch)) }
-                }
-                if ch.isLetter || ch.isNumber { characters.insert(String(ch)) }
-            }
-            if !word.isEmpty { counts[word, default: 0] += 1 }
-        }
-        let sortedCharacters = characters.sorted()
-        tokens += sortedCharacters
-        tokens += sortedCharacters.map { "##" + $0 }
-        let frequent = counts.filter { $0.value >= 3 && $0.key.count > 1 }
-            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(maxWords).map(\.key)
-        tokens += frequent
-        var vocabulary: [String: Int] = [:]
-        for token in tokens where vocabulary[token] == nil { vocabulary[token] = vocabulary.count }
-        return vocabulary
+        WordPieceTokenizer.vocabulary(fromTexts: texts, maxWords: maxWords)
     }
 
     /// Saves a randomly initialised BERT with a vocabulary of `corpus` into a new folder.
