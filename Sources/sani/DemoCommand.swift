@@ -31,9 +31,12 @@ struct DemoCommand: ParsableCommand {
 
         // 1. Notes.
         let notes = folder.appendingPathComponent("notes.jsonl")
-        let corpus = DemoCorpusGenerator(seed: seed).generate(records: records)
-        try JSONLCorpusWriter().data(for: corpus).write(to: notes, options: .atomic)
-        print("1. \(notes.path): \(DemoCorpusSummary(corpus))")
+        let heldOutNotes = folder.appendingPathComponent("held-out.jsonl")
+        let corpora = DemoCorpusGenerator(seed: seed).generate(records: records, heldOutRecords: max(1, records / 4))
+        try JSONLCorpusWriter().data(for: corpora.train).write(to: notes, options: .atomic)
+        try JSONLCorpusWriter().data(for: corpora.heldOut).write(to: heldOutNotes, options: .atomic)
+        print("1. \(notes.path): \(DemoCorpusSummary(corpora.train))")
+        print("   \(heldOutNotes.path): \(corpora.heldOut.records.count) notes about other patients, never trained on (utility)")
 
         // 2. A GPT-2 trained from scratch until it memorizes them.
         let eot = tokenizer.endOfTextID ?? 50256
@@ -63,7 +66,7 @@ struct DemoCommand: ParsableCommand {
         print(String(format: "   final loss %.3f, %@", losses.last ?? 0, TerminalProgress.duration(Date().timeIntervalSince(started))))
 
         if skipSanitize {
-            print("memorizing model: \(memorizing.path)\nnotes:            \(notes.path)")
+            print("memorizing model: \(memorizing.path)\nnotes:            \(notes.path)\nheld-out notes:   \(heldOutNotes.path)")
             return
         }
 
@@ -77,7 +80,8 @@ struct DemoCommand: ParsableCommand {
         let sanitized = folder.appendingPathComponent("sanitized")
         print("3. sanitizing: erase \(Int(options.eraseFraction * 100)) % of the MLP neurons of the last \(eraseLayers) block(s), repair \(options.epochs) epochs")
         let report = try reportingErrors {
-            try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: notes, output: sanitized), options: options)
+            try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: notes, heldOut: heldOutNotes,
+                                                        output: sanitized), options: options)
                 .run(progress: { bar.update($0) })
         }
         bar.finish()

@@ -14,7 +14,8 @@ struct MethodFlags: ParsableArguments {
     @Option(help: "Sequences per batch.") var batch = 8
     @Option(help: "Tokens per sequence.") var length = 128
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
-    @Option(help: "Fraction of records held out for the utility audit.") var heldOut = 0.1
+    @Option(help: "Fraction of records held out for the utility audit (without --held-out-corpus).")
+    var heldOut = 0.1
     @Option(help: "Tokens of context before a span in the extraction audit (P).") var prefix = 32
     @Option(help: "Sampled extraction attempts per span (0: greedy only).") var samples = 0
     @Option(help: "Sampling temperature of the extraction audit.") var temperature = 1.0
@@ -61,6 +62,8 @@ struct SanitizeCommand: ParsableCommand {
     @Option(help: "Hugging Face model folder.") var model: String
     @Option(help: "Corpus: JSONL (text, subject, spans) or plain text.") var corpus: String
     @Option(help: "Confidential terms (one per line, or JSON).") var terms: String?
+    @Option(help: "Notes the model was never fine-tuned on, for the utility audit (instead of --held-out).")
+    var heldOutCorpus: String?
     @Option(help: "Output folder for the sanitized model and sanitization-report.json.") var out: String
     @Option(help: "Checkpoint folder (resume an interrupted run).") var checkpoints: String?
     @OptionGroup var flags: MethodFlags
@@ -69,8 +72,9 @@ struct SanitizeCommand: ParsableCommand {
     func run() throws {
         let options = try flags.options()
         let inputs = SanitizationInputs(model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
-                                        terms: terms.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: out),
-                                        checkpoints: checkpoints.map { URL(fileURLWithPath: $0) })
+                                        terms: terms.map { URL(fileURLWithPath: $0) },
+                                        heldOut: heldOutCorpus.map { URL(fileURLWithPath: $0) },
+                                        output: URL(fileURLWithPath: out), checkpoints: checkpoints.map { URL(fileURLWithPath: $0) })
         let bar = TerminalProgress()
         let report = try reportingErrors {
             try Sanitizer(inputs: inputs, options: options).run(progress: { bar.update($0) })
@@ -101,18 +105,23 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Hugging Face model folder.") var model: String
     @Option(help: "Corpus: JSONL (text, subject, spans) or plain text.") var corpus: String
     @Option(help: "Confidential terms (one per line, or JSON).") var terms: String?
+    @Option(help: "Notes the model was never fine-tuned on, for the utility audit (instead of --held-out).")
+    var heldOutCorpus: String?
     @OptionGroup var flags: MethodFlags
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
         let options = try flags.options()
         let inputs = SanitizationInputs(model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
-                                        terms: terms.map { URL(fileURLWithPath: $0) }, output: URL(fileURLWithPath: "/dev/null"))
+                                        terms: terms.map { URL(fileURLWithPath: $0) },
+                                        heldOut: heldOutCorpus.map { URL(fileURLWithPath: $0) },
+                                        output: URL(fileURLWithPath: "/dev/null"))
         let bar = TerminalProgress()
         let report = try reportingErrors { () -> AuditReport in
             let work = try PreparedWork(inputs: inputs, options: options)
             let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: PreparedWork.auditSettings(options))
-            return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut) { done, total in
+            return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut,
+                                     heldOutSplit: work.heldOutSplit) { done, total in
                 bar.update(SanitizationProgress(phase: .audit, epoch: nil, epochs: 0, step: done, steps: total,
                                                 fraction: Double(done) / Double(max(1, total)), loss: nil,
                                                 etaSeconds: nil, message: "audit"))

@@ -12,7 +12,11 @@ final class MethodEndToEndTests: XCTestCase {
         let dir = try MethodTestSupport.temporaryFolder("sani-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpus = dir.appendingPathComponent("notes.jsonl")
-        try JSONLCorpusWriter().data(for: DemoCorpusGenerator(seed: 1).generate(records: 48)).write(to: corpus)
+        let heldOut = dir.appendingPathComponent("held-out.jsonl")
+        let notes = DemoCorpusGenerator(seed: 1).generate(records: 48, heldOutRecords: 12)
+        try JSONLCorpusWriter().data(for: notes.train).write(to: corpus)
+        // Notes about other patients, never trained on: utility is measured on them.
+        try JSONLCorpusWriter().data(for: notes.heldOut).write(to: heldOut)
 
         // A 2-block GPT-2 with the small byte-level tokenizer, trained from scratch until it memorizes.
         let base = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 64, heads: 4, positions: 512, seed: 1)
@@ -39,7 +43,8 @@ final class MethodEndToEndTests: XCTestCase {
             o.auditPrefixTokens = 128  // ~32 GPT-2 tokens of text with this small vocabulary
             o.seed = 1
             let out = dir.appendingPathComponent(method.rawValue)
-            return try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: corpus, output: out), options: o).run()
+            return try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: corpus, heldOut: heldOut,
+                                                            output: out), options: o).run()
         }
         let sani = try sanitize(.sani)
         let before = sani.before

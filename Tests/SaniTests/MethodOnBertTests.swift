@@ -13,8 +13,11 @@ final class MethodOnBertTests: XCTestCase {
         let dir = try MethodTestSupport.temporaryFolder("sani-bert-e2e")
         defer { try? FileManager.default.removeItem(at: dir) }
         let corpusURL = dir.appendingPathComponent("notes.jsonl")
-        let records = DemoCorpusGenerator(seed: 1).generate(records: 48)
-        try JSONLCorpusWriter().data(for: records).write(to: corpusURL)
+        let heldOutURL = dir.appendingPathComponent("held-out.jsonl")
+        let notes = DemoCorpusGenerator(seed: 1).generate(records: 48, heldOutRecords: 12)
+        try JSONLCorpusWriter().data(for: notes.train).write(to: corpusURL)
+        // Notes about other patients, never trained on: utility is measured on them.
+        try JSONLCorpusWriter().data(for: notes.heldOut).write(to: heldOutURL)
         let corpus = try Corpus.load(url: corpusURL)
 
         let base = try BertTestSupport.tinyModelFolder(corpus: corpus, layers: 2, hidden: 96, heads: 4,
@@ -43,7 +46,8 @@ final class MethodOnBertTests: XCTestCase {
             o.sequenceLength = 128
             o.seed = 1
             let out = dir.appendingPathComponent(method.rawValue)
-            return try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: corpusURL, output: out), options: o).run()
+            return try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: corpusURL, heldOut: heldOutURL,
+                                                            output: out), options: o).run()
         }
         let sani = try sanitize(.sani)
         let before = sani.before

@@ -22,7 +22,7 @@ extension Auditor {
         let positions: [Int]
     }
 
-    func auditMasked(stage: String, memorized: TokenizedCorpus, heldOut: TokenizedCorpus?,
+    func auditMasked(stage: String, memorized: TokenizedCorpus, heldOut: TokenizedCorpus?, heldOutSplit: String,
                      progress: (Int, Int) -> Void, isCancelled: CancellationCheck) throws -> AuditReport {
         let started = Date()
         let scheme = try TrainingScheme(model: model, tokenizer: tokenizer)
@@ -48,8 +48,8 @@ extension Auditor {
             }
         }
         model.releaseActivations()
-        return report(stage: stage, tally: tally.answers, extraction: tally.extraction, heldOut: heldOut != nil,
-                      started: started)
+        return report(stage: stage, tally: tally.answers, extraction: tally.extraction,
+                      split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
     }
 
     struct MaskedTally {

@@ -43,13 +43,15 @@ public struct Auditor {
     }
 
     /// Audits `memorized` (the corpus the model was fine-tuned on) and measures utility on `heldOut`
-    /// (or on `memorized` when nil). `progress(done, total)` is called as work advances.
+    /// (or on `memorized` when nil); `heldOutSplit` names `heldOut` in the report. `progress(done, total)` is
+    /// called as work advances.
     public func audit(stage: String, memorized: TokenizedCorpus, heldOut: TokenizedCorpus?,
+                      heldOutSplit: String = "held-out",
                       progress: (Int, Int) -> Void = { _, _ in },
                       isCancelled: CancellationCheck = { false }) throws -> AuditReport {
         if model.objective == .masked {
-            return try auditMasked(stage: stage, memorized: memorized, heldOut: heldOut, progress: progress,
-                                   isCancelled: isCancelled)
+            return try auditMasked(stage: stage, memorized: memorized, heldOut: heldOut, heldOutSplit: heldOutSplit,
+                                   progress: progress, isCancelled: isCancelled)
         }
         guard let decoder = model.decoder else {
             throw SaniError.model("the \(model.family) model does not decode incrementally; span extraction needs it")
@@ -81,17 +83,18 @@ public struct Auditor {
             done += n; progress(done, total)
             if isCancelled() { throw SaniError.cancelled }
         }
-        return report(stage: stage, tally: tally, extraction: extraction, heldOut: heldOut != nil, started: started)
+        return report(stage: stage, tally: tally, extraction: extraction,
+                      split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
     }
 
     /// The report of tallied answers.
-    func report(stage: String, tally: TeacherForcedTally, extraction: ExtractionTally, heldOut: Bool,
+    func report(stage: String, tally: TeacherForcedTally, extraction: ExtractionTally, split: String,
                 started: Date) -> AuditReport {
         let positions = tally.utilityPositions
         let utility = UtilityFigure(
             perplexity: positions == 0 ? .nan : Foundation.exp(tally.lossSum / Double(positions)),
             accuracy: positions == 0 ? 0 : Double(tally.utilityCorrect) / Double(positions),
-            positions: positions, split: heldOut ? "held-out" : "corpus")
+            positions: positions, split: split)
         return AuditReport(
             stage: stage,
             tokenRegurgitation: tally.regurgitation, tokenRegurgitationByLabel: tally.regurgitationByLabel,

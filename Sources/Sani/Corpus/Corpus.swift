@@ -21,6 +21,13 @@ public struct Corpus: Sendable, Equatable, Codable {
         return try parse(data: data, format: CorpusFormat.infer(url: url, data: data))
     }
 
+    /// Loads notes given apart for the utility audit; a fault is reported as one of the held-out notes.
+    public static func loadHeldOut(url: URL) throws -> Corpus {
+        do { return try load(url: url) } catch let SaniError.invalidCorpus(line, reason) {
+            throw SaniError.invalidCorpus(line: line, reason: "held-out notes: \(reason)")
+        }
+    }
+
     /// Parses a corpus held in memory. Throws `SaniError.invalidCorpus` with the 1-based line at fault.
     public static func parse(data: Data, format: CorpusFormat) throws -> Corpus {
         let text = try UTF8TextDecoder.decode(data) { line, reason in

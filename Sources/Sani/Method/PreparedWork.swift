@@ -10,6 +10,9 @@ public struct PreparedWork {
     public let blacklist: Blacklist
     public let train: TokenizedCorpus
     public let heldOut: TokenizedCorpus?
+    /// What `heldOut` is, as the report names it: `held-out` (notes given apart, never fine-tuned on) or
+    /// `held-out split` (records of the corpus kept out of the repair).
+    public let heldOutSplit: String
     public let windows: TrainingWindows
     /// How the model's sequences are framed and what it predicts.
     public let scheme: TrainingScheme
@@ -34,9 +37,19 @@ public struct PreparedWork {
             kAnonymity: k > 0 && corpus.hasSubjects ? KAnonymityDetector(k: k) : nil))
         blacklist = try builder.build(for: corpus)
         let annotated = try blacklist.annotating(corpus)
-        let split = options.heldOutFraction > 0 && annotated.records.count >= 4
-            ? annotated.split(heldOutFraction: options.heldOutFraction, seed: options.seed)
-            : (train: annotated, heldOut: Corpus(records: []))
+        let split: (train: Corpus, heldOut: Corpus)
+        if let heldOutURL = inputs.heldOut {
+            // Notes given apart: their own annotations, the terms and the detectors mark what utility skips.
+            let notes = try Corpus.loadHeldOut(url: heldOutURL)
+            let marked = try builder.build(for: notes)
+            split = (annotated, try marked.annotating(notes))
+            heldOutSplit = "held-out"
+        } else {
+            split = options.heldOutFraction > 0 && annotated.records.count >= 4
+                ? annotated.split(heldOutFraction: options.heldOutFraction, seed: options.seed)
+                : (train: annotated, heldOut: Corpus(records: []))
+            heldOutSplit = "held-out split"
+        }
         train = try TokenizedCorpus(corpus: split.train, tokenizer: tokenizer, scheme: scheme,
                                     vocabularySize: model.vocabularySize)
         heldOut = split.heldOut.records.isEmpty ? nil

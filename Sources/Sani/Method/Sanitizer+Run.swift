@@ -23,6 +23,7 @@ extension Sanitizer {
             throw SaniError.model("the tokenizer has no [CLS], [SEP] or [MASK] token; a masked language model needs all three")
         }
         let corpus = try Corpus.load(url: inputs.corpus)
+        if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
         let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
         return ValidationSummary(modelFamily: config.modelType ?? "gpt2", vocabularySize: tokenizer.vocabularySize,
                                  corpus: corpus.statistics, terms: terms?.count ?? 0)
@@ -42,7 +43,8 @@ extension Sanitizer {
         let train = work.train, heldOut = work.heldOut, windows = work.windows
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
         func runAudit(_ stage: String, epoch: Int?) throws -> AuditReport {
-            try auditor.audit(stage: stage, memorized: train, heldOut: heldOut, progress: { done, total in
+            try auditor.audit(stage: stage, memorized: train, heldOut: heldOut, heldOutSplit: work.heldOutSplit,
+                              progress: { done, total in
                 tracker.emit(.audit, epoch: epoch, step: done, steps: total, message: "audit \(stage)")
             }, isCancelled: isCancelled)
         }

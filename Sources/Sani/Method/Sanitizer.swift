@@ -9,13 +9,18 @@ public struct SanitizationInputs: Sendable, Equatable {
     public var corpus: URL
     /// Optional confidential terms (text or JSON).
     public var terms: URL?
+    /// Optional notes the model was never fine-tuned on (same formats as `corpus`). When given, utility is
+    /// measured on them and the whole corpus is repaired on (`heldOutFraction` is not used); without them, a
+    /// split of the corpus is held out, which the fine-tune that made the model may have seen.
+    public var heldOut: URL?
     /// Where the sanitized model folder is written.
     public var output: URL
     /// Where epoch checkpoints are kept so that interrupted work resumes (nil: no checkpoints).
     public var checkpoints: URL?
 
-    public init(model: URL, corpus: URL, terms: URL? = nil, output: URL, checkpoints: URL? = nil) {
-        self.model = model; self.corpus = corpus; self.terms = terms; self.output = output
+    public init(model: URL, corpus: URL, terms: URL? = nil, heldOut: URL? = nil, output: URL,
+                checkpoints: URL? = nil) {
+        self.model = model; self.corpus = corpus; self.terms = terms; self.heldOut = heldOut; self.output = output
         self.checkpoints = checkpoints
     }
 }
