@@ -49,6 +49,13 @@ struct JobRoutes {
                 throw APIError.badRequest("terms \(file.id) is a folder; upload the terms as one file", code: "invalid_terms")
             }
         }
+        if let heldOut = body.heldOut {
+            let file = try await inputFile(heldOut, role: "heldOut", tenant: tenant)
+            guard file.kind == "file" else {
+                throw APIError.badRequest("heldOut \(file.id) is a folder; upload the held-out notes as one JSONL or text file",
+                                          code: "invalid_corpus")
+            }
+        }
         if let hook = body.webhook {
             guard let url = URL(string: hook.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw APIError.badRequest("webhook.url must be an absolute http or https URL", code: "invalid_webhook")
@@ -62,7 +69,7 @@ struct JobRoutes {
         let now = Date()
         let record = JobRecord(
             seq: nil, id: Identifier.make("job"), tenant: tenant, status: .validating, modelFileId: body.model,
-            corpusFileId: body.corpus, termsFileId: body.terms, optionsJSON: optionsJSON, webhookURL: body.webhook?.url,
+            corpusFileId: body.corpus, termsFileId: body.terms, heldOutFileId: body.heldOut, optionsJSON: optionsJSON, webhookURL: body.webhook?.url,
             webhookSecret: body.webhook?.secret, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, phase: nil,
             epoch: nil, epochs: nil, step: nil, steps: nil, fraction: nil, loss: nil, etaSeconds: nil, message: nil,
             errorCode: nil, errorMessage: nil, cancelRequested: false, attempts: 0, tokenRegurgitationBefore: nil,

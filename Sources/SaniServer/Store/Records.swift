@@ -32,6 +32,8 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var modelFileId: String
     public var corpusFileId: String
     public var termsFileId: String?
+    /// Notes the model was never fine-tuned on, for the utility audit (migration v2).
+    public var heldOutFileId: String?
     public var optionsJSON: String
     public var webhookURL: String?
     public var webhookSecret: String?

@@ -133,6 +133,12 @@ public enum ServerDatabase {
                 t.primaryKey(["tenant", "key"])
             }
         }
+        migrator.registerMigration("v2") { db in
+            // Optional held-out notes of a job (`heldOut` on POST /v1/jobs).
+            try db.alter(table: "jobs") { t in
+                t.add(column: "heldOutFileId", .text)
+            }
+        }
         return migrator
     }
 }

@@ -87,6 +87,7 @@ final class WorkerPool: Sendable {
         let inputs = SanitizationInputs(model: try path(job.modelFileId, role: "model"),
                                         corpus: try path(job.corpusFileId, role: "corpus"),
                                         terms: try job.termsFileId.map { try path($0, role: "terms") },
+                                        heldOut: try job.heldOutFileId.map { try path($0, role: "held-out notes") },
                                         output: layout.output(job.id), checkpoints: layout.checkpoints(job.id))
         return (inputs, options)
     }
