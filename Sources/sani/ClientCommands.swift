@@ -9,12 +9,13 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Hugging Face model folder (uploaded as a tar).") var model: String
     @Option(help: "Corpus file (JSONL or text).") var corpus: String
     @Option(help: "Confidential terms file.") var terms: String?
+    @Option(help: "Notes the model was never fine-tuned on (utility is measured on them).") var heldOut: String?
     @Option(help: "Method options as a JSON object, e.g. '{\"epochs\": 1}'.") var options: String?
     @Option(help: "Idempotency key: submitting again with the same key returns the same job.") var idempotencyKey: String?
 
     func run() throws {
         let api = try client.client()
-        let (model, corpus, terms, options, key) = (model, corpus, terms, options, idempotencyKey)
+        let (model, corpus, terms, heldOut, options, key) = (model, corpus, terms, heldOut, options, idempotencyKey)
         let job = try AsyncBridge.run {
             let m = try await api.upload(URL(fileURLWithPath: model))
             FileHandle.standardError.write(Data("model  \(m.id)  \(m.size) bytes  sha256 \(m.sha256)\n".utf8))
@@ -26,7 +27,13 @@ struct SubmitCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("terms  \(f.id)  \(f.size) bytes\n".utf8))
                 t = f.id
             }
-            return try await api.createJob(model: m.id, corpus: c.id, terms: t, options: options.map { Data($0.utf8) },
+            var h: String?
+            if let heldOut {
+                let f = try await api.upload(URL(fileURLWithPath: heldOut))
+                FileHandle.standardError.write(Data("held-out notes \(f.id)  \(f.size) bytes\n".utf8))
+                h = f.id
+            }
+            return try await api.createJob(model: m.id, corpus: c.id, terms: t, heldOut: h, options: options.map { Data($0.utf8) },
                                            idempotencyKey: key)
         }
         print(job.id)
