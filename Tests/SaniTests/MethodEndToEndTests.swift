@@ -5,8 +5,8 @@ import SaniEngine
 
 /// The method end to end: a small GPT-2 trained from scratch on synthetic clinical notes until it regurgitates
 /// identifiers, then sanitized. `sani` must cut span extraction by at least 80 % and token regurgitation by at
-/// least half, and its repair must give back utility the erase took; `repair-only` and `erase-only` are run
-/// beside it for comparison.
+/// least half, keep perplexity on notes it never saw within +10 %, and its repair must give back utility the
+/// erase took; `repair-only` and `erase-only` are run beside it for comparison.
 final class MethodEndToEndTests: XCTestCase {
     func testSaniRemovesMemorizedIdentifiersAndRepairGivesUtilityBack() throws {
         let dir = try MethodTestSupport.temporaryFolder("sani-e2e")
@@ -55,9 +55,11 @@ final class MethodEndToEndTests: XCTestCase {
         XCTAssertGreaterThan(before.tokenRegurgitation.rate, 0.4)
         XCTAssertLessThanOrEqual(sani.after.spanExtraction.rate, 0.2 * before.spanExtraction.rate)
         XCTAssertLessThanOrEqual(sani.after.tokenRegurgitation.rate, 0.5 * before.tokenRegurgitation.rate)
-        // The utility bar (+10 % held-out perplexity) is not met by this from-scratch model: all it knows is in
-        // the two erased blocks, and three repair epochs give back part of it (see README, Results).
+        // Utility on notes about other patients the model never saw: within +10 % of the fine-tuned model's. This
+        // from-scratch model generalizes little (see README, Results), so the bar is a weak one here; the
+        // pretrained scenarios in the README measure it where it matters.
         print("sani perplexity / before: \(sani.after.utility.perplexity / before.utility.perplexity)")
+        XCTAssertLessThanOrEqual(sani.after.utility.perplexity, 1.1 * before.utility.perplexity)
         XCTAssertEqual(sani.erase?.blocks, [0, 1])
         XCTAssertEqual(sani.epochs.count, 3)
 

@@ -5,7 +5,8 @@ import SaniEngine
 
 /// The method on a masked language model: a small BERT trained from scratch (masked-LM) on synthetic clinical
 /// notes until it fills in identifiers, then sanitized. Token regurgitation (each sensitive token masked in its
-/// context) and span extraction must fall by at least half, and by more than repairing alone achieves.
+/// context) and span extraction must fall by at least half, and by more than repairing alone achieves, with
+/// masked-token perplexity on notes it never saw within +10 %.
 final class MethodOnBertTests: XCTestCase {
     func testSaniRemovesMemorizedIdentifiersFromABert() throws {
         // Erase: half the intermediate neurons of the last block, picked by gradient on the sensitive targets;
@@ -61,9 +62,10 @@ final class MethodOnBertTests: XCTestCase {
         XCTAssertGreaterThan(before.tokenRegurgitation.rate, 0.3, "the trained model fills in identifiers")
         XCTAssertLessThanOrEqual(sani.after.tokenRegurgitation.rate, 0.5 * before.tokenRegurgitation.rate)
         XCTAssertLessThanOrEqual(sani.after.spanExtraction.rate, 0.5 * before.spanExtraction.rate)
-        // The utility bar (+10 % held-out masked-token perplexity) is not met by this from-scratch model (see
-        // README, Results).
+        // Utility on notes about other patients the model never saw: within +10 % of the fine-tuned model's. This
+        // from-scratch model generalizes little (see README, Results), so the bar is a weak one here.
         print("bert sani perplexity / before: \(sani.after.utility.perplexity / before.utility.perplexity)")
+        XCTAssertLessThanOrEqual(sani.after.utility.perplexity, 1.1 * before.utility.perplexity)
         XCTAssertEqual(sani.erase?.blocks, [1])
         XCTAssertEqual(sani.erase?.neuronsPerBlock, 192)
 
