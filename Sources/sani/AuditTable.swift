@@ -16,6 +16,7 @@ enum AuditTable {
                          String(format: "%.2f", r.utility.perplexity), String(format: "%.1f%%", r.utility.accuracy * 100)])
         }
         lines += table(rows)
+        if let split = reports.first?.utility.split { lines.append("perplexity and accuracy on " + utilityText(split)) }
         if let first = reports.first, let last = reports.last, reports.count > 1 {
             lines.append("")
             var byLabel: [[String]] = [["label", "tokens \(first.stage) → \(last.stage)", "spans \(first.stage) → \(last.stage)"]]
@@ -28,6 +29,15 @@ enum AuditTable {
             lines += table(byLabel)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What the utility figures were measured on, in words.
+    static func utilityText(_ split: String) -> String {
+        switch split {
+        case "held-out": return "the held-out notes (never fine-tuned on), non-sensitive tokens"
+        case "held-out split": return "a held-out split of the corpus (the fine-tune may have seen it), non-sensitive tokens"
+        default: return "the corpus itself (nothing held out), non-sensitive tokens"
+        }
     }
 
     static func short(_ r: RateFigure) -> String { r.total == 0 ? "—" : String(format: "%.1f%%", r.rate * 100) }
