@@ -14,7 +14,7 @@ struct SaniCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sani",
         abstract: "Sanitize language models fine-tuned on sensitive data.",
-        subcommands: [SanitizeCommand.self, AuditCommand.self, TrainCommand.self, DemoDataCommand.self, DemoCommand.self, GenerateCommand.self, ConvertCommand.self, BenchCommand.self,
+        subcommands: [SanitizeCommand.self, AuditCommand.self, TrainCommand.self, NewBertCommand.self, DemoDataCommand.self, DemoCommand.self, GenerateCommand.self, ConvertCommand.self, BenchCommand.self,
                       ServeCommand.self, SubmitCommand.self, StatusCommand.self, WaitCommand.self, DownloadCommand.self,
                       JobsCommand.self, CancelCommand.self, DeleteCommand.self]
     )

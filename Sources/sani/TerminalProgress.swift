@@ -9,14 +9,15 @@ final class TerminalProgress: @unchecked Sendable {
     private var lastPlain = Date.distantPast
     private var lastPhase: String?
 
-    func update(_ p: SanitizationProgress) {
+    /// `label` names the work in place of the phase (ordinary training is not a repair).
+    func update(_ p: SanitizationProgress, label: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         let percent = Int((p.fraction * 100).rounded(.down))
         let eta = p.etaSeconds.map { " ETA \(Self.duration($0))" } ?? ""
         let loss = p.loss.map { String(format: " loss %.3f", $0) } ?? ""
         let epoch = p.epoch.map { " epoch \($0)/\(p.epochs)" } ?? ""
-        let detail = "\(p.phase.rawValue)\(epoch) step \(p.step)/\(p.steps)\(loss)\(eta)"
+        let detail = "\(label ?? p.phase.rawValue)\(epoch) step \(p.step)/\(p.steps)\(loss)\(eta)"
         if isTerminal {
             let width = 28
             let filled = min(width, Int(p.fraction * Double(width)))
@@ -36,7 +37,7 @@ final class TerminalProgress: @unchecked Sendable {
         update(SanitizationProgress(phase: .repair, epoch: epoch, epochs: epochs, step: step, steps: steps,
                                     fraction: fraction, loss: loss,
                                     etaSeconds: fraction > 0.01 ? elapsed / fraction * (1 - fraction) : nil,
-                                    message: "train"))
+                                    message: "train"), label: "train")
     }
 
     func finish() {
