@@ -96,3 +96,33 @@ final class HeldOutNotesTests: XCTestCase {
         XCTAssertNotEqual(first, SanitizationCheckpoint.fingerprint(inputs: inputs, options: options()))
     }
 }
+
+extension HeldOutNotesTests {
+    /// k-anonymity on held-out notes counts the patients of the corpus too: a word every corpus patient uses is
+    /// not an identifier because one held-out patient alone uses it among the notes.
+    func testIndirectIdentifiersOfTheNotesCountTheCorpusPatients() throws {
+        var base = try inputs(heldOut: nil)
+        try MethodTestSupport.writeJSONL((0..<4).map {
+            ["text": "Known cardiomyopathy, reviewed with the family, visit \($0).", "subject": "p\($0)"]
+        }, to: base.corpus)
+        let text = "Known cardiomyopathy; zebrafish keeper."
+        base.heldOut = dir.appendingPathComponent("held-out.jsonl")
+        try MethodTestSupport.writeJSONL([["text": text, "subject": "q1"],
+                                          ["text": "Routine visit today.", "subject": "q2"]], to: base.heldOut!)
+        var o = options()
+        o.kAnonymity = 2
+        o.heldOutFraction = 0
+        let work = try PreparedWork(inputs: base, options: o)
+        let note = try XCTUnwrap(work.heldOut?.records.first)
+        let pieces = work.tokenizer.encodeWithOffsets(text)
+        let shift = work.scheme.prefix.count
+        func labels(of word: String) -> Set<String?> {
+            let lower = text.distance(from: text.startIndex, to: text.range(of: word)!.lowerBound)
+            let upper = lower + word.count
+            return Set(pieces.indices.filter { pieces[$0].start < upper && pieces[$0].end > lower }
+                .map { note.labels[$0 + shift] })
+        }
+        XCTAssertEqual(labels(of: "cardiomyopathy"), [nil], "four corpus patients use it")
+        XCTAssertFalse(labels(of: "zebrafish").contains(nil), "one patient in all uses it")
+    }
+}

@@ -39,9 +39,10 @@ public struct PreparedWork {
         let annotated = try blacklist.annotating(corpus)
         let split: (train: Corpus, heldOut: Corpus)
         if let heldOutURL = inputs.heldOut {
-            // Notes given apart: their own annotations, the terms and the detectors mark what utility skips.
+            // Notes given apart: their own annotations, the terms and the detectors mark what utility skips;
+            // an indirect identifier is a word fewer than k patients use in the corpus and the notes together.
             let notes = try Corpus.loadHeldOut(url: heldOutURL)
-            let marked = try builder.build(for: notes)
+            let marked = try builder.build(for: notes, population: Corpus(records: corpus.records + notes.records))
             split = (annotated, try marked.annotating(notes))
             heldOutSplit = "held-out"
         } else {

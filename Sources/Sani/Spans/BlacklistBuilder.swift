@@ -36,12 +36,13 @@ public struct BlacklistBuilder: Sendable {
         self.options = options
     }
 
-    /// The merged spans of every record of `corpus`. Throws `SaniError.invalidArgument` when the
-    /// k-anonymity parameters are out of range.
-    public func build(for corpus: Corpus) throws -> Blacklist {
+    /// The merged spans of every record of `corpus`. k-anonymity counts the subjects using a word in
+    /// `population` (default: `corpus` itself). Throws `SaniError.invalidArgument` when the k-anonymity
+    /// parameters are out of range.
+    public func build(for corpus: Corpus, population: Corpus? = nil) throws -> Blacklist {
         try options.kAnonymity?.validate()
         let detector = SpanDetector(kinds: options.detectors)
-        let indirectWords = options.kAnonymity.map { $0.sensitiveWords(in: corpus) } ?? []
+        let indirectWords = options.kAnonymity.map { $0.sensitiveWords(in: population ?? corpus) } ?? []
         var perRecord: [[SensitiveSpan]] = []
         perRecord.reserveCapacity(corpus.records.count)
         for record in corpus.records {
