@@ -2,7 +2,7 @@
 # The method on a pretrained BERT, with sani's own tools only (README, Results): a 4-block BERT pretrained with
 # the masked-LM loss on 240 notes about 60 patients, fine-tuned on a hospital's 60 notes about 15 other
 # patients until it fills in their identifiers, then sanitized. Utility is measured on 15 notes about yet other
-# patients that no model saw. Prints one table; about 40 minutes on 2 cores (release build).
+# patients that no model saw. Prints one table; about an hour on 2 cores (release build).
 #   scripts/bert_scenario.sh [WORK_FOLDER]      (default: data/bert-scenario)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +41,7 @@ run sani-L2 --erase-layers 2 --epochs 10 --lr 3e-4
 run repair-only --method repair-only --epochs 10 --lr 3e-4
 run sani-defaults
 run erase-only-L2 --method erase-only --erase-layers 2
+run sani-L4-gradient --erase-layers 4 --erase-fraction 0.25 --selection gradient --epochs 5 --lr 3e-4
 
 python3 - "$W" <<'EOF'
 import json, sys
@@ -55,7 +56,8 @@ print(row("pretrained only (never saw the hospital's notes)", json.load(open(f"{
 first = json.load(open(f"{w}/sani-L2.json"))
 print(row("fine-tuned (before)", first["before"]))
 labels = {"sani-L2": "`sani`, L = 2, r = 0.5, 10 epochs at 3e-4", "repair-only": "`repair-only`, 10 epochs at 3e-4",
-          "sani-defaults": "`sani`, the paper's defaults (L = 1, 2 epochs at 1e-4)", "erase-only-L2": "`erase-only`, L = 2"}
+          "sani-defaults": "`sani`, the paper's defaults (L = 1, 2 epochs at 1e-4)", "erase-only-L2": "`erase-only`, L = 2",
+          "sani-L4-gradient": "`sani`, L = 4, r = 0.25, `gradient`, 5 epochs at 3e-4"}
 for name, label in labels.items():
     r = json.load(open(f"{w}/{name}.json"))
     print(row(label, r["after"], f"{r['bestEpoch']} of {len(r['epochs'])}" if r["epochs"] else "–"))
