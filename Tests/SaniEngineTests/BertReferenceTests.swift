@@ -39,6 +39,33 @@ final class BertReferenceTests: XCTestCase {
         }
     }
 
+    /// With `rows`, the head runs on those rows alone: their logits are PyTorch's, packed in the order asked,
+    /// and a model of another family gives the same rows of its full output.
+    func testLogitsOfSelectedRowsOnly() throws {
+        let model = try BertModel.load(folder: fixture.appendingPathComponent("model"))
+        let b = try batch()
+        let v = model.config.vocabularySize
+        let reference = try SafetensorsFile(url: fixture.appendingPathComponent("forward.safetensors")).floats("logits")
+        let rows = [b.b * b.t - 1, 3, 0, b.t + 2]
+        let packed = try model.forward(tokens: b.tokens, tokenTypes: b.types, batch: b.b, length: b.t, rows: rows)
+        XCTAssertEqual(packed.rows, rows.count)
+        for (i, r) in rows.enumerated() {
+            assertClose(packed.row(i), Array(reference[(r * v)..<((r + 1) * v)]), "logits of row \(r)")
+        }
+        let none = try model.forward(tokens: b.tokens, tokenTypes: b.types, batch: b.b, length: b.t, rows: [])
+        XCTAssertEqual(none.rows, 0)
+        XCTAssertThrowsError(try model.forward(tokens: b.tokens, tokenTypes: b.types, batch: b.b, length: b.t,
+                                               rows: [b.b * b.t]))
+        // The protocol's default (every row, then a copy) on a causal model.
+        let gpt2 = try GPT2Model(config: GPT2Config(vocabularySize: 50, maxPositions: 16, layers: 1, heads: 2, channels: 16))
+        gpt2.initializeRandomly(seed: 3)
+        let tokens: [Int32] = (0..<12).map { Int32($0 * 7 % 50) }
+        let full = try gpt2.forward(tokens: tokens, batch: 2, length: 6).buffer.array
+        let some = try (gpt2 as any LanguageModel).forward(tokens: tokens, batch: 2, length: 6, rows: [7, 1])
+        XCTAssertEqual(some.row(0), Array(full[(7 * 50)..<(8 * 50)]))
+        XCTAssertEqual(some.row(1), Array(full[50..<100]))
+    }
+
     func testTwoAdamWStepsMatch() throws {
         let model = try BertModel.load(folder: fixture.appendingPathComponent("model"))
         let b = try batch()

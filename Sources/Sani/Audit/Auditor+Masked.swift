@@ -130,10 +130,16 @@ extension Auditor {
                 for t in 0..<length { tokens[b * length + t] = ids[probe.start + t] }
                 for p in probe.positions { tokens[b * length + p - probe.start] = maskID }
             }
-            let logits = try model.forward(tokens: tokens, batch: group.count, length: length)
+            // Only the masked positions are read: the model computes their logits alone, packed probe by probe.
+            var firstRow: [Int] = [], wanted: [Int] = []
+            for (b, probe) in group.enumerated() {
+                firstRow.append(wanted.count)
+                wanted += probe.positions.map { b * length + $0 - probe.start }
+            }
+            let logits = try model.forward(tokens: tokens, batch: group.count, length: length, rows: wanted)
             for (b, probe) in group.enumerated() {
                 let ids = corpus.records[probe.record].ids
-                let rowsOfProbe = probe.positions.map { b * length + $0 - probe.start }
+                let rowsOfProbe = Array(firstRow[b]..<(firstRow[b] + probe.positions.count))
                 let predicted = rowsOfProbe.map { Int32(logits.argmax($0)) }
                 let truth = probe.positions.map { ids[$0] }
                 switch probe.kind {

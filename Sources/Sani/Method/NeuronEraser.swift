@@ -73,7 +73,8 @@ public struct NeuronEraser {
         for batch in scoringWindows(windows, batchSize: batchSize) {
             if isCancelled() { throw SaniError.cancelled }
             let b = windows.batch(batch, maskSeed: seed)
-            _ = try model.forward(tokens: b.tokens, batch: batch.count, length: windows.length)
+            // Only the MLP activations are read: no logits are asked for.
+            _ = try model.forward(tokens: b.tokens, batch: batch.count, length: windows.length, rows: [])
             for (k, block) in blocks.enumerated() {
                 guard let acts = model.mlpActivations(block: block) else {
                     throw SaniError.model("the model does not expose MLP activations")

@@ -54,6 +54,11 @@ extension BertModel: LanguageModel {
         try forward(tokens: tokens, tokenTypes: [Int32](repeating: 0, count: tokens.count), batch: batch, length: length)
     }
 
+    public func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView {
+        try forward(tokens: tokens, tokenTypes: [Int32](repeating: 0, count: tokens.count), batch: batch, length: length,
+                    rows: rows)
+    }
+
     public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], batch: Int,
                                     length: Int) throws -> Float {
         try accumulateGradients(tokens: tokens, tokenTypes: [Int32](repeating: 0, count: tokens.count),

@@ -87,7 +87,10 @@ public final class BertModel: @unchecked Sendable {
     final class Activations {
         let b, t, n: Int
         let emb, embMean, embRstd, qkv, probs, atty, r1, x1, m1, s1, inter, interG, r2, x2, m2, s2: FloatBuffer
-        let tr, trG, trLN, trMean, trRstd, logits, losses: FloatBuffer
+        /// The head's input, gathered from the last block's rows that the head predicts.
+        let headInput, tr, trG, trLN, trMean, trRstd, logits, losses: FloatBuffer
+        /// Rows of `B·T` the head computed in the last forward (its outputs are packed in this order).
+        var headRows: [Int] = []
         var g: [FloatBuffer] = []
         init(_ c: BertConfig, b: Int, t: Int) {
             self.b = b; self.t = t; n = b * t
@@ -99,7 +102,7 @@ public final class BertModel: @unchecked Sendable {
             inter = FloatBuffer(count: l * n * i); interG = FloatBuffer(count: l * n * i)
             r2 = FloatBuffer(count: l * n * d); x2 = FloatBuffer(count: l * n * d)
             m2 = FloatBuffer(count: l * n); s2 = FloatBuffer(count: l * n)
-            tr = FloatBuffer(count: n * d); trG = FloatBuffer(count: n * d); trLN = FloatBuffer(count: n * d)
+            headInput = FloatBuffer(count: n * d); tr = FloatBuffer(count: n * d); trG = FloatBuffer(count: n * d); trLN = FloatBuffer(count: n * d)
             trMean = FloatBuffer(count: n); trRstd = FloatBuffer(count: n)
             logits = FloatBuffer(count: n * c.vocabularySize); losses = FloatBuffer(count: n)
         }
@@ -107,12 +110,16 @@ public final class BertModel: @unchecked Sendable {
 
     var attention: AttentionLayout { .packedQKV(channels: config.hiddenSize, heads: config.heads) }
 
-    /// Logits `[B·T, V]` for `tokens` with `tokenTypes` (segment ids), no padding.
+    /// Logits for `tokens` with `tokenTypes` (segment ids), no padding: `[B·T, V]`, or with `rows` only those
+    /// rows of `B·T`, packed in the order given (the MLM head, most of a small model's work, runs on them alone).
     @discardableResult
-    public func forward(tokens: [Int32], tokenTypes: [Int32], batch: Int, length: Int) throws -> LogitsView {
+    public func forward(tokens: [Int32], tokenTypes: [Int32], batch: Int, length: Int, rows: [Int]? = nil) throws -> LogitsView {
         guard batch > 0, length > 0, length <= config.maxPositions, tokens.count == batch * length,
               tokenTypes.count == tokens.count else {
             throw EngineError.invalidArgument("tokens and token types must be batch × length (at most \(config.maxPositions))")
+        }
+        if let rows, let bad = rows.first(where: { $0 < 0 || $0 >= tokens.count }) {
+            throw EngineError.invalidArgument("row \(bad) is outside the batch's \(tokens.count) positions")
         }
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabularySize }) {
             throw EngineError.invalidArgument("token id \(bad) is outside the vocabulary (\(config.vocabularySize))")
@@ -156,13 +163,19 @@ public final class BertModel: @unchecked Sendable {
                               bias: p + o.ln2b, rows: n, channels: d, epsilon: eps)
         }
         let last = a.x2.pointer + (config.layers - 1) * n * d
-        Linear.forward(out: a.tr.pointer, input: last, weight: p + tW, bias: p + tB, rows: n, inputs: d, outputs: d, layout: .outputMajor)
-        ExactGELU.forward(out: a.trG.pointer, input: a.tr.pointer, count: n * d)
-        LayerNorm.forward(out: a.trLN.pointer, mean: a.trMean.pointer, rstd: a.trRstd.pointer, input: a.trG.pointer,
-                          weight: p + tLNw, bias: p + tLNb, rows: n, channels: d, epsilon: eps)
-        Linear.forward(out: a.logits.pointer, input: a.trLN.pointer, weight: p + word, bias: p + decoderBias, rows: n,
-                       inputs: d, outputs: config.vocabularySize, layout: .outputMajor)
-        return LogitsView(buffer: a.logits, rows: n, vocabulary: config.vocabularySize)
+        a.headRows = rows ?? Array(0..<n)
+        let m = a.headRows.count
+        for (i, r) in a.headRows.enumerated() { (a.headInput.pointer + i * d).update(from: last + r * d, count: d) }
+        if m > 0 {
+            Linear.forward(out: a.tr.pointer, input: a.headInput.pointer, weight: p + tW, bias: p + tB, rows: m, inputs: d,
+                           outputs: d, layout: .outputMajor)
+            ExactGELU.forward(out: a.trG.pointer, input: a.tr.pointer, count: m * d)
+            LayerNorm.forward(out: a.trLN.pointer, mean: a.trMean.pointer, rstd: a.trRstd.pointer, input: a.trG.pointer,
+                              weight: p + tLNw, bias: p + tLNb, rows: m, channels: d, epsilon: eps)
+            Linear.forward(out: a.logits.pointer, input: a.trLN.pointer, weight: p + word, bias: p + decoderBias, rows: m,
+                           inputs: d, outputs: config.vocabularySize, layout: .outputMajor)
+        }
+        return LogitsView(buffer: a.logits, rows: m, vocabulary: config.vocabularySize)
     }
 
     /// Forward, weighted cross-entropy over the positions with weight > 0 (the masked targets), backward;
@@ -175,28 +188,34 @@ public final class BertModel: @unchecked Sendable {
         if let bad = targets.first(where: { $0 < 0 || Int($0) >= config.vocabularySize }) {
             throw EngineError.invalidArgument("target id \(bad) is outside the vocabulary")
         }
-        try forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
-        guard let a = cache else { return 0 }
+        // Only the positions with a weight reach the loss: the head runs on them alone.
+        let targeted = weights.indices.filter { weights[$0] > 0 }
+        try forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length, rows: targeted)
+        guard let a = cache, !targeted.isEmpty else { return 0 }
         parameters.ensureGradients()
         guard let grads = parameters.gradients else { return 0 }
-        let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targets, weights: weights,
-                                              rows: a.n, vocabulary: config.vocabularySize)
+        let m = targeted.count
+        let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targeted.map { targets[$0] },
+                                              weights: targeted.map { weights[$0] }, rows: m,
+                                              vocabulary: config.vocabularySize)
         let p = parameters.values.pointer, g = grads.pointer, d = config.hiddenSize, n = a.n, inner = config.intermediateSize
         let dx = FloatBuffer(count: n * d), dtmp = FloatBuffer(count: n * d), dr = FloatBuffer(count: n * d)
         let dqkv = FloatBuffer(count: n * 3 * d), datty = FloatBuffer(count: n * d)
         let dinter = FloatBuffer(count: n * inner), dinterG = FloatBuffer(count: n * inner)
         let scratch = FloatBuffer(count: batch * config.heads * length * length)
-        // Head: logits = LN(gelu(dense(x))) · wordᵀ + bias.
+        // Head, on the m targeted rows: logits = LN(gelu(dense(x))) · wordᵀ + bias.
         Linear.backward(dinput: dtmp.pointer, dweight: g + word, dbias: g + decoderBias, dout: a.logits.pointer,
-                        input: a.trLN.pointer, weight: p + word, rows: n, inputs: d, outputs: config.vocabularySize,
+                        input: a.trLN.pointer, weight: p + word, rows: m, inputs: d, outputs: config.vocabularySize,
                         layout: .outputMajor, overwriteInput: true)
         dr.zero()
         LayerNorm.backward(dinput: dr.pointer, dweight: g + tLNw, dbias: g + tLNb, dout: dtmp.pointer, input: a.trG.pointer,
-                           weight: p + tLNw, mean: a.trMean.pointer, rstd: a.trRstd.pointer, rows: n, channels: d)
-        ExactGELU.backward(dinput: dtmp.pointer, input: a.tr.pointer, dout: dr.pointer, count: n * d)
-        let last = a.x2.pointer + (config.layers - 1) * n * d
-        Linear.backward(dinput: dx.pointer, dweight: g + tW, dbias: g + tB, dout: dtmp.pointer, input: last, weight: p + tW,
-                        rows: n, inputs: d, outputs: d, layout: .outputMajor, overwriteInput: true)
+                           weight: p + tLNw, mean: a.trMean.pointer, rstd: a.trRstd.pointer, rows: m, channels: d)
+        ExactGELU.backward(dinput: dtmp.pointer, input: a.tr.pointer, dout: dr.pointer, count: m * d)
+        Linear.backward(dinput: dr.pointer, dweight: g + tW, dbias: g + tB, dout: dtmp.pointer, input: a.headInput.pointer,
+                        weight: p + tW, rows: m, inputs: d, outputs: d, layout: .outputMajor, overwriteInput: true)
+        // Back to every row of the last block: the rows the head did not read get no gradient from it.
+        dx.zero()
+        for (i, r) in targeted.enumerated() { (dx.pointer + r * d).update(from: dr.pointer + i * d, count: d) }
         for l in stride(from: config.layers - 1, through: 0, by: -1) {
             let o = blocks[l]
             let x = l == 0 ? a.emb.pointer : a.x2.pointer + (l - 1) * n * d

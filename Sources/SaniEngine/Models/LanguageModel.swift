@@ -42,6 +42,8 @@ public protocol LanguageModel: AnyObject {
     /// Logits `[B·T, V]` for `batch × length` tokens (causal: of the next token; masked: of the token at each
     /// position, every sequence one segment); valid until the next call.
     func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView
+    /// Logits of `rows` of `B·T` only, packed in the order given (a masked model computes just those).
+    func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView
     /// Hidden MLP activations (after the non-linearity) of `block` from the last `forward`, `[B·T, neurons]`.
     func mlpActivations(block: Int) -> UnsafePointer<Float>?
     /// Forward + weighted loss + backward; gradients are added to `parameters.gradients`. Causal families
@@ -53,6 +55,19 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
+    /// Every row, then the requested ones copied out (families whose cost does not shrink with fewer rows).
+    public func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView {
+        let all = try forward(tokens: tokens, batch: batch, length: length)
+        if let bad = rows.first(where: { $0 < 0 || $0 >= all.rows }) {
+            throw EngineError.invalidArgument("row \(bad) is outside the batch's \(all.rows) positions")
+        }
+        let packed = FloatBuffer(count: max(1, rows.count) * all.vocabulary)
+        for (i, r) in rows.enumerated() {
+            (packed.pointer + i * all.vocabulary).update(from: all.buffer.pointer + r * all.vocabulary, count: all.vocabulary)
+        }
+        return LogitsView(buffer: packed, rows: rows.count, vocabulary: all.vocabulary)
+    }
+
     /// The model as an incremental decoder (KV-cache generation), when its family decodes.
     public var decoder: (any IncrementalDecoder)? { self as? any IncrementalDecoder }
 
