@@ -11,6 +11,10 @@ struct MethodFlags: ParsableArguments {
     @Option(help: "Fraction of MLP neurons erased per block (r).") var eraseFraction = 0.5
     @Option(help: "Repair epochs.") var epochs = 2
     @Option(help: "Repair learning rate.") var lr = 1e-4
+    @Option(help: "Repair learning-rate schedule: constant (the paper) or cosine (decays to a tenth of --lr).")
+    var schedule = "constant"
+    @Option(help: "Repair steps of linear learning-rate warm-up.") var warmup = 0
+    @Option(help: "Repair AdamW weight decay.") var weightDecay = 0.01
     @Option(help: "Sequences per batch.") var batch = 8
     @Option(help: "Tokens per sequence.") var length = 128
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
@@ -38,6 +42,12 @@ struct MethodFlags: ParsableArguments {
         o.eraseFraction = eraseFraction
         o.epochs = epochs
         o.learningRate = lr
+        guard let shape = LearningRateSchedule.Shape(rawValue: schedule) else {
+            throw ValidationError("unknown schedule \(schedule): constant or cosine")
+        }
+        o.learningRateSchedule = shape
+        o.warmupSteps = warmup
+        o.weightDecay = weightDecay
         o.batchSize = batch
         o.sequenceLength = length
         o.seed = seed

@@ -15,6 +15,15 @@ final class MethodPiecesTests: XCTestCase {
                                               from: Data(#"{"method": "repair-only", "epochs": 1, "seed": 9}"#.utf8))
         XCTAssertEqual(custom.method, .repairOnly)
         XCTAssertEqual(custom.seed, 9)
+        XCTAssertEqual(defaults.learningRateSchedule, .constant)
+        let cosine = try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"learningRateSchedule": "cosine"}"#.utf8))
+        XCTAssertEqual(cosine.learningRateSchedule, .cosine)
+        let roundTrip = try JSONDecoder().decode(SanitizationOptions.self, from: JSONEncoder().encode(cosine))
+        XCTAssertEqual(roundTrip, cosine)
+        XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self,
+                                                      from: Data(#"{"learningRateSchedule": "linear"}"#.utf8))) {
+            XCTAssertTrue("\($0)".contains("learningRateSchedule must be constant or cosine"), "\($0)")
+        }
         for bad in [#"{"epoch": 1}"#, #"{"eraseFraction": 0}"#, #"{"eraseFraction": 1.5}"#, #"{"batchSize": 0}"#,
                     #"{"method": "delete-all"}"#, #"{"detectors": ["dates"]}"#, #"{"learningRate": -1}"#] {
             XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(bad.utf8)), bad)

@@ -1,4 +1,5 @@
 import Foundation
+import SaniEngine
 
 /// Every parameter of a sanitization, with defaults that follow the paper (erase the final block's MLP with
 /// r = 0.5 chosen at random, then repair for up to 2 epochs). Decoding rejects unknown fields, so a typo in a
@@ -13,6 +14,9 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var epochs: Int = 2
     public var learningRate: Double = 1e-4
     public var warmupSteps: Int = 0
+    /// Repair learning rate over the steps: constant (the paper), or cosine decay from the peak to a tenth of it
+    /// by the last epoch, which ends the repair at a low rate.
+    public var learningRateSchedule: LearningRateSchedule.Shape = .constant
     public var weightDecay: Double = 0.01
     public var batchSize: Int = 8
     public var sequenceLength: Int = 128
@@ -41,7 +45,8 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case method, selection, eraseLayers, eraseFraction, epochs, learningRate, warmupSteps, weightDecay
+        case method, selection, eraseLayers, eraseFraction, epochs, learningRate, warmupSteps, learningRateSchedule
+        case weightDecay
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
     }
@@ -61,6 +66,12 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
+        if let shape = try c.decodeIfPresent(String.self, forKey: .learningRateSchedule) {
+            guard let parsed = LearningRateSchedule.Shape(rawValue: shape) else {
+                throw SaniError.invalidArgument("learningRateSchedule must be constant or cosine, not \"\(shape)\"")
+            }
+            learningRateSchedule = parsed
+        }
         weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
         batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
         sequenceLength = try c.decodeIfPresent(Int.self, forKey: .sequenceLength) ?? d.sequenceLength

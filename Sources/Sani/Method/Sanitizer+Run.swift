@@ -84,7 +84,7 @@ extension Sanitizer {
         // Repair.
         let epochs = options.method.repairs ? options.epochs : 0
         let schedule = LearningRateSchedule(peak: Float(options.learningRate), warmupSteps: options.warmupSteps,
-                                            totalSteps: epochs * stepsPerEpoch, shape: .constant)
+                                            totalSteps: epochs * stepsPerEpoch, shape: options.learningRateSchedule)
         var stoppedEarly = state.epochs.contains { meetsTarget($0, before: state.before) } && state.completedEpochs < epochs
         var epoch = state.completedEpochs + 1
         while epoch <= epochs && !stoppedEarly {
