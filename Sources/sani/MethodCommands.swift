@@ -74,6 +74,8 @@ struct SanitizeCommand: ParsableCommand {
     @Option(help: "Confidential terms (one per line, or JSON).") var terms: String?
     @Option(help: "Notes the model was never fine-tuned on, for the utility audit (instead of --held-out).")
     var heldOutCorpus: String?
+    @Option(help: "Folder of the model the fine-tune started from: erase restores to it instead of re-initialising.")
+    var baseModel: String?
     @Option(help: "Output folder for the sanitized model and sanitization-report.json.") var out: String
     @Option(help: "Checkpoint folder (resume an interrupted run).") var checkpoints: String?
     @OptionGroup var flags: MethodFlags
@@ -84,6 +86,7 @@ struct SanitizeCommand: ParsableCommand {
         let inputs = SanitizationInputs(model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
                                         terms: terms.map { URL(fileURLWithPath: $0) },
                                         heldOut: heldOutCorpus.map { URL(fileURLWithPath: $0) },
+                                        base: baseModel.map { URL(fileURLWithPath: $0) },
                                         output: URL(fileURLWithPath: out), checkpoints: checkpoints.map { URL(fileURLWithPath: $0) })
         let bar = TerminalProgress()
         let report = try reportingErrors {
@@ -97,7 +100,8 @@ struct SanitizeCommand: ParsableCommand {
         print("method \(report.method.rawValue), \(report.modelFamily), \(report.parameterCount) parameters, "
             + "\(report.trainingTokens) training tokens of which \(report.sensitiveTokens) sensitive")
         if let e = report.erase {
-            print("erase: \(e.neuronsPerBlock) neurons (\(e.selection.rawValue)) in block(s) \(e.blocks.map(String.init).joined(separator: ", ")), seed \(e.seed)")
+            print("erase: \(e.neuronsPerBlock) neurons (\(e.selection.rawValue)) in block(s) \(e.blocks.map(String.init).joined(separator: ", ")), seed \(e.seed)"
+                  + (e.source == .baseModel ? ", restored to the base model with the rows of \(e.restoredTokens ?? 0) identifier tokens" : ""))
         }
         print("")
         print(AuditTable.render([report.before] + report.epochs + [report.after]))

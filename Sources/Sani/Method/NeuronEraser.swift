@@ -2,7 +2,8 @@ import Foundation
 import SaniEngine
 
 /// The erase phase: picks a fraction of the MLP neurons of the last blocks and re-initialises them as the model
-/// family initialises a fresh model (input weights and output weights from its normal init, biases zero).
+/// family initialises a fresh model (input weights and output weights from its normal init, biases zero), or,
+/// given the model the fine-tune started from, restores them to its values.
 public struct NeuronEraser {
     public let model: any LanguageModel
     public let selection: NeuronSelection
@@ -10,9 +11,14 @@ public struct NeuronEraser {
     public let fraction: Double
     public let seed: UInt64
 
-    public init(model: any LanguageModel, selection: NeuronSelection, layers: Int, fraction: Double, seed: UInt64) {
+    /// Parameters of the model the fine-tune started from (same shape): erased neurons are restored to them
+    /// instead of re-initialised.
+    public let base: ParameterSet?
+
+    public init(model: any LanguageModel, selection: NeuronSelection, layers: Int, fraction: Double, seed: UInt64,
+                base: ParameterSet? = nil) {
         self.model = model; self.selection = selection; self.layers = layers; self.fraction = fraction
-        self.seed = seed
+        self.seed = seed; self.base = base
     }
 
     /// The blocks erased: the last `layers` ones.
@@ -46,10 +52,13 @@ public struct NeuronEraser {
         }
         var rng = RandomSource(seed: seed &+ 1)
         for (block, indices) in zip(blocks, picked) {
-            for i in indices { model.resetNeuron(block: block, index: i, rng: &rng) }
+            for i in indices {
+                if let base { model.restoreNeuron(block: block, index: i, from: base) } else { model.resetNeuron(block: block, index: i, rng: &rng) }
+            }
         }
         return EraseSummary(selection: selection, blocks: blocks, neuronsPerBlock: count, fraction: fraction,
-                            seed: seed, neurons: picked, seconds: Date().timeIntervalSince(started))
+                            seed: seed, neurons: picked, source: base == nil ? .initialisation : .baseModel,
+                            seconds: Date().timeIntervalSince(started))
     }
 
     func topIndices(_ scores: [Double], _ k: Int) -> [Int] {

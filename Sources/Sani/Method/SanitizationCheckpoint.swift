@@ -27,7 +27,8 @@ struct SanitizationCheckpoint: Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let opts = (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let files = [inputs.model.appendingPathComponent("config.json"), inputs.corpus, inputs.terms, inputs.heldOut].compactMap { $0 }
+        let files = [inputs.model.appendingPathComponent("config.json"), inputs.corpus, inputs.terms, inputs.heldOut,
+                     inputs.base.map { $0.appendingPathComponent("config.json") }].compactMap { $0 }
             + ((try? WeightStore(folder: inputs.model))?.files.map(\.url) ?? [])
         let stamps = files.map { url -> String in
             let a = try? FileManager.default.attributesOfItem(atPath: url.path)

@@ -7,7 +7,39 @@ public struct EraseSummary: Sendable, Equatable, Codable {
     public var seed: UInt64
     /// Indices of the re-initialised neurons, per erased block.
     public var neurons: [[Int]]
+    /// Where the erased neurons' new values come from.
+    public var source: EraseSource = .initialisation
+    /// With a base model: tokens used mostly inside sensitive spans whose embedding (and output) rows were
+    /// restored to the base model's.
+    public var restoredTokens: Int?
     public var seconds: Double
+
+    public enum EraseSource: String, Sendable, Codable { case initialisation, baseModel = "base-model" }
+
+    public init(selection: NeuronSelection, blocks: [Int], neuronsPerBlock: Int, fraction: Double, seed: UInt64,
+                neurons: [[Int]], source: EraseSource = .initialisation, restoredTokens: Int? = nil, seconds: Double) {
+        self.selection = selection; self.blocks = blocks; self.neuronsPerBlock = neuronsPerBlock; self.fraction = fraction
+        self.seed = seed; self.neurons = neurons; self.source = source; self.restoredTokens = restoredTokens
+        self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case selection, blocks, neuronsPerBlock, fraction, seed, neurons, source, restoredTokens, seconds
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        selection = try c.decode(NeuronSelection.self, forKey: .selection)
+        blocks = try c.decode([Int].self, forKey: .blocks)
+        neuronsPerBlock = try c.decode(Int.self, forKey: .neuronsPerBlock)
+        fraction = try c.decode(Double.self, forKey: .fraction)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        neurons = try c.decode([[Int]].self, forKey: .neurons)
+        // Reports and checkpoints written before base models existed.
+        source = try c.decodeIfPresent(EraseSource.self, forKey: .source) ?? .initialisation
+        restoredTokens = try c.decodeIfPresent(Int.self, forKey: .restoredTokens)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+    }
 }
 
 /// The full result of a sanitization: inputs in figures, what each phase did, and the audits.

@@ -24,6 +24,12 @@ extension Sanitizer {
         }
         let corpus = try Corpus.load(url: inputs.corpus)
         if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
+        if let base = inputs.base {
+            let baseConfig = try wrapEngine { try JSONConfig(url: base.appendingPathComponent("config.json")) }
+            guard (baseConfig.modelType ?? "gpt2") == (config.modelType ?? "gpt2") else {
+                throw SaniError.model("the base model is a \(baseConfig.modelType ?? "gpt2") model, the model to sanitize a \(config.modelType ?? "gpt2") one")
+            }
+        }
         let terms = try inputs.terms.map { try TermList.load(url: $0, caseSensitive: options.caseSensitiveTerms) }
         return ValidationSummary(modelFamily: config.modelType ?? "gpt2", vocabularySize: tokenizer.vocabularySize,
                                  corpus: corpus.statistics, terms: terms?.count ?? 0)
@@ -67,10 +73,18 @@ extension Sanitizer {
             tracker.finishAuditBefore()
             var erase: EraseSummary?
             if options.method.erases {
-                tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)")
+                tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
+                             + (inputs.base == nil ? "" : " back to the base model"))
+                let base = try inputs.base.map { try Self.loadBase($0, like: model) }
                 erase = try NeuronEraser(model: model, selection: options.selection, layers: options.eraseLayers,
-                                         fraction: options.eraseFraction, seed: options.seed)
+                                         fraction: options.eraseFraction, seed: options.seed, base: base?.parameters)
                     .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
+                if let base {
+                    // The rows of tokens used mostly inside identifiers hold what the fine-tune wrote about them.
+                    let tokens = train.identifierTokens(share: 0.5)
+                    model.restoreTokenRows(tokens, from: base.parameters)
+                    erase?.restoredTokens = tokens.count
+                }
                 tracker.emit(.erase, step: 1, steps: 1, message: "erased \(erase?.neuronsPerBlock ?? 0) neurons per block")
             }
             tracker.finishErase()
@@ -144,6 +158,21 @@ extension Sanitizer {
         }
         tracker.emit(.saving, step: 1, steps: 1, message: "done")
         return report
+    }
+
+    /// The model the fine-tune started from; it must have the same parameters (names and shapes).
+    static func loadBase(_ url: URL, like model: any LanguageModel) throws -> any LanguageModel {
+        let base: any LanguageModel
+        do {
+            base = try LanguageModelLoader.load(folder: url)
+        } catch {
+            throw SaniError.model("base model: \(error)")
+        }
+        guard base.family == model.family,
+              base.parameters.specs.map({ [$0.name] + $0.shape.map(String.init) }) == model.parameters.specs.map({ [$0.name] + $0.shape.map(String.init) }) else {
+            throw SaniError.model("the base model does not have the architecture of the model to sanitize (family, layers, sizes and vocabulary must match)")
+        }
+        return base
     }
 
     /// An epoch meets the target when span extraction is at or below the target rate and utility is within the

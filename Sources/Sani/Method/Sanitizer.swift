@@ -13,15 +13,19 @@ public struct SanitizationInputs: Sendable, Equatable {
     /// measured on them and the whole corpus is repaired on (`heldOutFraction` is not used); without them, a
     /// split of the corpus is held out, which the fine-tune that made the model may have seen.
     public var heldOut: URL?
+    /// Optional folder of the model the fine-tune started from (same architecture). When given, erase restores
+    /// the erased neurons, and the embedding rows of tokens used mostly in sensitive spans, to its values instead
+    /// of re-initialising them: general knowledge those neurons held is kept, what the fine-tune wrote is removed.
+    public var base: URL?
     /// Where the sanitized model folder is written.
     public var output: URL
     /// Where epoch checkpoints are kept so that interrupted work resumes (nil: no checkpoints).
     public var checkpoints: URL?
 
-    public init(model: URL, corpus: URL, terms: URL? = nil, heldOut: URL? = nil, output: URL,
+    public init(model: URL, corpus: URL, terms: URL? = nil, heldOut: URL? = nil, base: URL? = nil, output: URL,
                 checkpoints: URL? = nil) {
-        self.model = model; self.corpus = corpus; self.terms = terms; self.heldOut = heldOut; self.output = output
-        self.checkpoints = checkpoints
+        self.model = model; self.corpus = corpus; self.terms = terms; self.heldOut = heldOut; self.base = base
+        self.output = output; self.checkpoints = checkpoints
     }
 }
 

@@ -62,3 +62,18 @@ public struct TokenizedCorpus: Sendable {
     public var sensitiveCount: Int { records.reduce(0) { $0 + $1.sensitiveCount } }
 }
 
+extension TokenizedCorpus {
+    /// Tokens that occur mostly inside sensitive spans (at least `share` of their occurrences): the rows of the
+    /// embedding tables that hold identifiers rather than language.
+    public func identifierTokens(share: Double = 0.5) -> [Int] {
+        var seen: [Int32: (sensitive: Int, all: Int)] = [:]
+        for record in records {
+            for (id, label) in zip(record.ids, record.labels) {
+                seen[id, default: (0, 0)].all += 1
+                if label != nil { seen[id, default: (0, 0)].sensitive += 1 }
+            }
+        }
+        return seen.filter { $0.value.sensitive > 0 && Double($0.value.sensitive) >= share * Double($0.value.all) }
+            .keys.map(Int.init).sorted()
+    }
+}

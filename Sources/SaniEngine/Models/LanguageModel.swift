@@ -71,6 +71,39 @@ extension LanguageModel {
     /// The model as an incremental decoder (KV-cache generation), when its family decodes.
     public var decoder: (any IncrementalDecoder)? { self as? any IncrementalDecoder }
 
+    /// Restores MLP neuron `index` of `block` to its values in `source`, the parameters of a model of the same
+    /// shape (the model this one was fine-tuned from).
+    public func restoreNeuron(block: Int, index: Int, from source: ParameterSet) {
+        for t in mlpNeurons(block: block).tensors {
+            guard let spec = parameters.spec(t.name), let from = source.spec(t.name), from.shape == spec.shape else { continue }
+            let inner = spec.shape[(t.axis + 1)...].reduce(1, *)
+            let outer = spec.shape[..<t.axis].reduce(1, *)
+            let axisSize = spec.shape[t.axis]
+            for o in 0..<outer {
+                let at = (o * axisSize + index) * inner
+                (parameters.values.pointer + spec.offset + at).update(from: source.values.pointer + from.offset + at, count: inner)
+            }
+        }
+    }
+
+    /// Tensors with one row per vocabulary token: token embeddings, an untied output head, a per-token output
+    /// bias (position tables excluded).
+    public var tokenRowTensors: [ParameterSpec] {
+        parameters.specs.filter { $0.shape.first == vocabularySize && !$0.name.contains("position") }
+    }
+
+    /// Restores the rows of `tokens` in every token-row tensor to their values in `source`.
+    public func restoreTokenRows(_ tokens: [Int], from source: ParameterSet) {
+        for spec in tokenRowTensors {
+            guard let from = source.spec(spec.name), from.shape == spec.shape else { continue }
+            let width = spec.shape.dropFirst().reduce(1, *)
+            for t in tokens where t >= 0 && t < vocabularySize {
+                (parameters.values.pointer + spec.offset + t * width)
+                    .update(from: source.values.pointer + from.offset + t * width, count: width)
+            }
+        }
+    }
+
     /// Re-initialises MLP neuron `index` of `block` from the family's initialisation.
     public func resetNeuron(block: Int, index: Int, rng: inout RandomSource) {
         let layout = mlpNeurons(block: block)
