@@ -51,6 +51,7 @@ public struct JobResource: Codable, Sendable, Equatable {
     public var corpus: String
     public var terms: String?
     public var heldOut: String?
+    public var base: String?
     public var options: SanitizationOptions
     public var createdAt: Date
     public var updatedAt: Date
@@ -66,7 +67,7 @@ public struct JobResource: Codable, Sendable, Equatable {
 
     init(_ r: JobRecord) {
         id = r.id; status = r.status; model = r.modelFileId; corpus = r.corpusFileId; terms = r.termsFileId
-        heldOut = r.heldOutFileId
+        heldOut = r.heldOutFileId; base = r.baseFileId
         options = (try? JSONDecoder().decode(SanitizationOptions.self, from: Data(r.optionsJSON.utf8))) ?? SanitizationOptions()
         createdAt = r.createdAt; updatedAt = r.updatedAt; startedAt = r.startedAt; endedAt = r.endedAt
         if r.phase != nil || r.fraction != nil {
@@ -133,9 +134,11 @@ public struct CreateJobRequest: Codable, Sendable {
     public var terms: String?
     /// Id of notes the model was never fine-tuned on; the utility audit is measured on them.
     public var heldOut: String?
+    /// Id of the model the fine-tune started from (a folder, same architecture); erase restores to it.
+    public var base: String?
     public var options: SanitizationOptions?
     public var webhook: Webhook?
-    static let keys: Set<String> = ["model", "corpus", "terms", "heldOut", "options", "webhook"]
+    static let keys: Set<String> = ["model", "corpus", "terms", "heldOut", "base", "options", "webhook"]
 }
 
 /// The body of `POST /v1/files/fetch`.

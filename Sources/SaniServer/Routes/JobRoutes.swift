@@ -56,6 +56,17 @@ struct JobRoutes {
                                           code: "invalid_corpus")
             }
         }
+        if let base = body.base {
+            let file = try await inputFile(base, role: "base", tenant: tenant)
+            guard file.kind == "folder" else {
+                throw APIError.badRequest("base \(file.id) is a single file; upload the base model's Hugging Face folder as a tar (format=tar)",
+                                          code: "invalid_model")
+            }
+            guard file.id != model.id else {
+                throw APIError.badRequest("base \(file.id) is the model to sanitize; base is the model its fine-tune started from",
+                                          code: "invalid_model")
+            }
+        }
         if let hook = body.webhook {
             guard let url = URL(string: hook.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw APIError.badRequest("webhook.url must be an absolute http or https URL", code: "invalid_webhook")
@@ -69,7 +80,8 @@ struct JobRoutes {
         let now = Date()
         let record = JobRecord(
             seq: nil, id: Identifier.make("job"), tenant: tenant, status: .validating, modelFileId: body.model,
-            corpusFileId: body.corpus, termsFileId: body.terms, heldOutFileId: body.heldOut, optionsJSON: optionsJSON, webhookURL: body.webhook?.url,
+            corpusFileId: body.corpus, termsFileId: body.terms, heldOutFileId: body.heldOut, baseFileId: body.base,
+            optionsJSON: optionsJSON, webhookURL: body.webhook?.url,
             webhookSecret: body.webhook?.secret, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, phase: nil,
             epoch: nil, epochs: nil, step: nil, steps: nil, fraction: nil, loss: nil, etaSeconds: nil, message: nil,
             errorCode: nil, errorMessage: nil, cancelRequested: false, attempts: 0, tokenRegurgitationBefore: nil,

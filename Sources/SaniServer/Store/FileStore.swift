@@ -43,9 +43,10 @@ public final class FileStore: Sendable {
     func users(of fileId: String, exceptJob: String?) throws -> [String] {
         try pool.read { db in
             try String.fetchAll(db, sql: """
-                SELECT id FROM jobs WHERE (modelFileId = ? OR corpusFileId = ? OR termsFileId = ? OR heldOutFileId = ?)
+                SELECT id FROM jobs WHERE (modelFileId = ? OR corpusFileId = ? OR termsFileId = ? OR heldOutFileId = ?
+                                           OR baseFileId = ?)
                 AND id IS NOT ? AND inputsPurgedAt IS NULL
-                """, arguments: [fileId, fileId, fileId, fileId, exceptJob])
+                """, arguments: [fileId, fileId, fileId, fileId, fileId, exceptJob])
         }
     }
 

@@ -34,6 +34,8 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var termsFileId: String?
     /// Notes the model was never fine-tuned on, for the utility audit (migration v2).
     public var heldOutFileId: String?
+    /// The model the fine-tune started from; erase restores to it (migration v3).
+    public var baseFileId: String?
     public var optionsJSON: String
     public var webhookURL: String?
     public var webhookSecret: String?

@@ -139,6 +139,12 @@ public enum ServerDatabase {
                 t.add(column: "heldOutFileId", .text)
             }
         }
+        migrator.registerMigration("v3") { db in
+            // Optional base model of a job (`base` on POST /v1/jobs): the model the fine-tune started from.
+            try db.alter(table: "jobs") { t in
+                t.add(column: "baseFileId", .text)
+            }
+        }
         return migrator
     }
 }

@@ -88,6 +88,7 @@ final class WorkerPool: Sendable {
                                         corpus: try path(job.corpusFileId, role: "corpus"),
                                         terms: try job.termsFileId.map { try path($0, role: "terms") },
                                         heldOut: try job.heldOutFileId.map { try path($0, role: "held-out notes") },
+                                        base: try job.baseFileId.map { try path($0, role: "base model") },
                                         output: layout.output(job.id), checkpoints: layout.checkpoints(job.id))
         return (inputs, options)
     }
