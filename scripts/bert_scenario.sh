@@ -42,6 +42,7 @@ run repair-only --method repair-only --epochs 10 --lr 3e-4
 run sani-defaults
 run erase-only-L2 --method erase-only --erase-layers 2
 run sani-L4-gradient --erase-layers 4 --erase-fraction 0.25 --selection gradient --epochs 5 --lr 3e-4
+run sani-base --base-model "$W/pretrained" --erase-layers 4 --erase-fraction 1 --epochs 6 --lr 3e-4 --schedule cosine
 
 python3 - "$W" <<'EOF'
 import json, sys
@@ -57,7 +58,8 @@ first = json.load(open(f"{w}/sani-L2.json"))
 print(row("fine-tuned (before)", first["before"]))
 labels = {"sani-L2": "`sani`, L = 2, r = 0.5, 10 epochs at 3e-4", "repair-only": "`repair-only`, 10 epochs at 3e-4",
           "sani-defaults": "`sani`, the paper's defaults (L = 1, 2 epochs at 1e-4)", "erase-only-L2": "`erase-only`, L = 2",
-          "sani-L4-gradient": "`sani`, L = 4, r = 0.25, `gradient`, 5 epochs at 3e-4"}
+          "sani-L4-gradient": "`sani`, L = 4, r = 0.25, `gradient`, 5 epochs at 3e-4",
+          "sani-base": "`sani --base-model` (the pretrained model), L = 4, r = 1, 6 epochs at 3e-4 cosine"}
 for name, label in labels.items():
     r = json.load(open(f"{w}/{name}.json"))
     print(row(label, r["after"], f"{r['bestEpoch']} of {len(r['epochs'])}" if r["epochs"] else "–"))

@@ -85,6 +85,25 @@ final class BaseModelEraseTests: XCTestCase {
                                            options: options).run()) { error in
             XCTAssertTrue("\(error)".contains("the base model does not have the architecture"), "\(error)")
         }
+        // Refused before any work: a base with repair-only, a folder without a model, a model without weights.
+        var repairOnly = options
+        repairOnly.method = .repairOnly
+        let withBase = SanitizationInputs(model: tunedFolder, corpus: corpusURL, base: baseFolder,
+                                          output: try MethodTestSupport.temporaryFolder())
+        XCTAssertThrowsError(try Sanitizer(inputs: withBase, options: repairOnly).run()) { error in
+            XCTAssertTrue("\(error)".contains("method repair-only does not erase"), "\(error)")
+        }
+        XCTAssertThrowsError(try Sanitizer.validate(inputs: withBase, options: repairOnly))
+        let noWeights = try MethodTestSupport.temporaryFolder()
+        try FileManager.default.copyItem(at: baseFolder.appendingPathComponent("config.json"),
+                                         to: noWeights.appendingPathComponent("config.json"))
+        for folder in [noWeights, corpusURL.deletingLastPathComponent()] {
+            let inputs = SanitizationInputs(model: tunedFolder, corpus: corpusURL, base: folder,
+                                            output: try MethodTestSupport.temporaryFolder())
+            XCTAssertThrowsError(try Sanitizer.validate(inputs: inputs, options: options)) { error in
+                XCTAssertTrue("\(error)".hasPrefix("model: the base model: "), "\(error)")
+            }
+        }
         XCTAssertThrowsError(try Sanitizer(inputs: SanitizationInputs(model: tunedFolder, corpus: corpusURL,
                                                                       base: corpusURL.deletingLastPathComponent(),
                                                                       output: try MethodTestSupport.temporaryFolder()),

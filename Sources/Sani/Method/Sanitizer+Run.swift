@@ -25,7 +25,14 @@ extension Sanitizer {
         let corpus = try Corpus.load(url: inputs.corpus)
         if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
         if let base = inputs.base {
-            let baseConfig = try wrapEngine { try JSONConfig(url: base.appendingPathComponent("config.json")) }
+            try checkBaseIsUsed(inputs: inputs, options: options)
+            let baseConfig: JSONConfig
+            do {
+                baseConfig = try JSONConfig(url: base.appendingPathComponent("config.json"))
+                _ = try WeightStore(folder: base)
+            } catch {
+                throw SaniError.model("the base model: \(error)")
+            }
             guard (baseConfig.modelType ?? "gpt2") == (config.modelType ?? "gpt2") else {
                 throw SaniError.model("the base model is a \(baseConfig.modelType ?? "gpt2") model, the model to sanitize a \(config.modelType ?? "gpt2") one")
             }
@@ -44,7 +51,10 @@ extension Sanitizer {
         let tracker = ProgressTracker(options: options, started: started, sink: progress)
         tracker.emit(.preparing, step: 0, steps: 1, message: "loading model and corpus")
 
+        try Self.checkBaseIsUsed(inputs: inputs, options: options)
         let work = try PreparedWork(inputs: inputs, options: options)
+        // A base model that cannot serve is refused before any work (it is used by erase, after the first audit).
+        let base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
         let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
         let train = work.train, heldOut = work.heldOut, windows = work.windows
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
@@ -75,7 +85,6 @@ extension Sanitizer {
             if options.method.erases {
                 tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
                              + (inputs.base == nil ? "" : " back to the base model"))
-                let base = try inputs.base.map { try Self.loadBase($0, like: model) }
                 erase = try NeuronEraser(model: model, selection: options.selection, layers: options.eraseLayers,
                                          fraction: options.eraseFraction, seed: options.seed, base: base?.parameters)
                     .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
@@ -160,13 +169,19 @@ extension Sanitizer {
         return report
     }
 
+    static func checkBaseIsUsed(inputs: SanitizationInputs, options: SanitizationOptions) throws {
+        if inputs.base != nil && !options.method.erases {
+            throw SaniError.invalidArgument("a base model is what erase restores to; method \(options.method.rawValue) does not erase")
+        }
+    }
+
     /// The model the fine-tune started from; it must have the same parameters (names and shapes).
     static func loadBase(_ url: URL, like model: any LanguageModel) throws -> any LanguageModel {
         let base: any LanguageModel
         do {
             base = try LanguageModelLoader.load(folder: url)
         } catch {
-            throw SaniError.model("base model: \(error)")
+            throw SaniError.model("the base model: \(error)")
         }
         guard base.family == model.family,
               base.parameters.specs.map({ [$0.name] + $0.shape.map(String.init) }) == model.parameters.specs.map({ [$0.name] + $0.shape.map(String.init) }) else {
