@@ -29,6 +29,19 @@ final class BaseModelEraseTests: XCTestCase {
         XCTAssertEqual(tuned.tokenRowTensors.map(\.name), ["transformer.wte.weight"])
     }
 
+    /// The tensors with a row per token in every family: embeddings, an untied head, BERT's output bias.
+    func testTokenRowTensorsOfEveryFamily() throws {
+        let bert = try BertModel(config: BertConfig(vocabularySize: 50, hiddenSize: 16, layers: 1, heads: 2,
+                                                    intermediateSize: 32, maxPositions: 50))
+        XCTAssertEqual(bert.tokenRowTensors.map(\.name), ["bert.embeddings.word_embeddings.weight", "cls.predictions.bias"])
+        for tied in [true, false] {
+            let llama = try LlamaModel(config: LlamaConfig(vocabularySize: 50, hiddenSize: 16, intermediateSize: 24, layers: 1,
+                                                           heads: 2, kvHeads: 1, maxPositions: 50, tiedEmbeddings: tied))
+            XCTAssertEqual(llama.tokenRowTensors.map(\.name),
+                           tied ? ["model.embed_tokens.weight"] : ["model.embed_tokens.weight", "lm_head.weight"])
+        }
+    }
+
     func testIdentifierTokensAreThoseUsedMostlyInSpans() throws {
         let tokenizer = try ByteLevelBPETokenizer.load(folder: MethodTestSupport.tinyTokenizerFolder)
         let eot = Int32(try XCTUnwrap(tokenizer.endOfTextID))
