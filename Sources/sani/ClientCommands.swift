@@ -10,31 +10,29 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Corpus file (JSONL or text).") var corpus: String
     @Option(help: "Confidential terms file.") var terms: String?
     @Option(help: "Notes the model was never fine-tuned on (utility is measured on them).") var heldOut: String?
+    @Option(help: "Folder of the model the fine-tune started from (erase restores to it; uploaded as a tar).")
+    var base: String?
     @Option(help: "Method options as a JSON object, e.g. '{\"epochs\": 1}'.") var options: String?
     @Option(help: "Idempotency key: submitting again with the same key returns the same job.") var idempotencyKey: String?
 
     func run() throws {
         let api = try client.client()
-        let (model, corpus, terms, heldOut, options, key) = (model, corpus, terms, heldOut, options, idempotencyKey)
+        let (model, corpus, terms, heldOut, base, options, key) = (model, corpus, terms, heldOut, base, options, idempotencyKey)
         let job = try AsyncBridge.run {
-            let m = try await api.upload(URL(fileURLWithPath: model))
-            FileHandle.standardError.write(Data("model  \(m.id)  \(m.size) bytes  sha256 \(m.sha256)\n".utf8))
-            let c = try await api.upload(URL(fileURLWithPath: corpus))
-            FileHandle.standardError.write(Data("corpus \(c.id)  \(c.size) bytes  sha256 \(c.sha256)\n".utf8))
-            var t: String?
-            if let terms {
-                let f = try await api.upload(URL(fileURLWithPath: terms))
-                FileHandle.standardError.write(Data("terms  \(f.id)  \(f.size) bytes\n".utf8))
-                t = f.id
+            /// Uploads one input (a folder goes as a tar) and says what the server stored.
+            func upload(_ path: String, as label: String) async throws -> String {
+                let f = try await api.upload(URL(fileURLWithPath: path))
+                FileHandle.standardError.write(Data("\(label)  \(f.id)  \(f.size) bytes  sha256 \(f.sha256)\n".utf8))
+                return f.id
             }
-            var h: String?
-            if let heldOut {
-                let f = try await api.upload(URL(fileURLWithPath: heldOut))
-                FileHandle.standardError.write(Data("held-out notes \(f.id)  \(f.size) bytes\n".utf8))
-                h = f.id
-            }
-            return try await api.createJob(model: m.id, corpus: c.id, terms: t, heldOut: h, options: options.map { Data($0.utf8) },
-                                           idempotencyKey: key)
+            let m = try await upload(model, as: "model")
+            let c = try await upload(corpus, as: "corpus")
+            var t: String?, h: String?, b: String?
+            if let terms { t = try await upload(terms, as: "terms") }
+            if let heldOut { h = try await upload(heldOut, as: "held-out notes") }
+            if let base { b = try await upload(base, as: "base model") }
+            return try await api.createJob(model: m, corpus: c, terms: t, heldOut: h, base: b,
+                                           options: options.map { Data($0.utf8) }, idempotencyKey: key)
         }
         print(job.id)
     }
