@@ -4,7 +4,7 @@
 # masked-LM head, so one is added as BERT initialises it (transform N(0, 0.02), layer norm 1/0, bias 0, decoder
 # tied to the word embeddings); the head is trained on 240 general notes (4 epochs at 2e-4), the model is then
 # fine-tuned on a hospital's 60 notes (30 epochs at 3e-4) until it fills in their identifiers, and sanitized;
-# utility on 15 notes about patients no model saw. Release build; about 1 h 30 min on 2 cores.
+# utility on 15 notes about patients no model saw. Release build; about 2 h 30 min on 2 cores.
 #   scripts/minilm_scenario.sh [WORK_FOLDER]      (default: data/minilm-scenario)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,11 +59,20 @@ if [ ! -f "$W/fine-tuned/config.json" ]; then
         --batch 8 --length 128 --seed 22
 fi
 common=(--corpus "$W/hospital.jsonl" --held-out-corpus "$W/held-out.jsonl" --length 128 --seed 1 --json)
+step "audit of the model before its fine-tune (the base model)"
+"$SANI" audit --model "$W/adapted" "${common[@]}" > "$W/audit-adapted.json"
 step "sanitize (L = 2) and repair-only, 5 epochs at 2e-4"
 "$SANI" sanitize --model "$W/fine-tuned" "${common[@]}" --out "$W/sani-L2" --erase-layers 2 --epochs 5 --lr 2e-4 \
     > "$W/sani-L2.json"
 "$SANI" sanitize --model "$W/fine-tuned" "${common[@]}" --out "$W/repair-only" --method repair-only --epochs 5 \
     --lr 2e-4 > "$W/repair-only.json"
+step "sanitize from the base model: L = 6 with r = 1 and r = 0.5; L = 2, r = 0.5"
+"$SANI" sanitize --model "$W/fine-tuned" --base-model "$W/adapted" "${common[@]}" --out "$W/sani-base-L6" \
+    --erase-layers 6 --erase-fraction 1 --epochs 4 --lr 2e-4 --schedule cosine > "$W/sani-base-L6.json"
+"$SANI" sanitize --model "$W/fine-tuned" --base-model "$W/adapted" "${common[@]}" --out "$W/sani-base-L6-half" \
+    --erase-layers 6 --erase-fraction 0.5 --epochs 8 --lr 3e-4 --schedule cosine > "$W/sani-base-L6-half.json"
+"$SANI" sanitize --model "$W/fine-tuned" --base-model "$W/adapted" "${common[@]}" --out "$W/sani-base-L2" \
+    --erase-layers 2 --erase-fraction 0.5 --epochs 4 --lr 1e-4 --schedule cosine > "$W/sani-base-L2.json"
 python3 - "$W" <<'EOF'
 import json, sys
 w = sys.argv[1]
@@ -73,11 +82,14 @@ def row(name, a):
             f"| {u['perplexity']:.2f} | {100 * u['accuracy']:.1f} % |")
 print("| model | token regurgitation | span extraction | held-out masked-token perplexity | top-1 accuracy |")
 print("|---|---|---|---|---|")
-sani, repair = json.load(open(f"{w}/sani-L2.json")), json.load(open(f"{w}/repair-only.json"))
-print(row("fine-tuned (before)", sani["before"]))
-for e in sani["epochs"]:
-    print(row(f"`sani` L = 2, {e['stage']}", e))
-for e in repair["epochs"]:
-    print(row(f"`repair-only`, {e['stage']}", e))
-print(f"kept: sani epoch {sani['bestEpoch']}, repair-only epoch {repair['bestEpoch']}")
+print(row("before its fine-tune (the base model)", json.load(open(f"{w}/audit-adapted.json"))))
+runs = {"sani-L2": "`sani` L = 2", "repair-only": "`repair-only`",
+        "sani-base-L6": "`sani --base-model` L = 6, r = 1", "sani-base-L6-half": "`sani --base-model` L = 6, r = 0.5",
+        "sani-base-L2": "`sani --base-model` L = 2, r = 0.5"}
+reports = {name: json.load(open(f"{w}/{name}.json")) for name in runs}
+print(row("fine-tuned (before)", reports["sani-L2"]["before"]))
+for name, label in runs.items():
+    for e in reports[name]["epochs"]:
+        print(row(f"{label}, {e['stage']}", e))
+print("kept: " + ", ".join(f"{name} epoch {r['bestEpoch']}" for name, r in reports.items()))
 EOF
