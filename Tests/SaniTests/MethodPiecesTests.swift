@@ -129,3 +129,32 @@ final class MethodPiecesTests: XCTestCase {
         }
     }
 }
+
+/// The repair follows the learning-rate schedule the options ask for.
+final class RepairScheduleTests: XCTestCase {
+    func testCosineScheduleChangesTheRepairAndConstantIsTheDefault() throws {
+        let folder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32)
+        let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpusURL)
+        func repair(_ shape: LearningRateSchedule.Shape?) throws -> [Float] {
+            var options = SanitizationOptions()
+            options.method = .repairOnly
+            options.heldOutFraction = 0
+            options.sequenceLength = 16
+            options.batchSize = 2
+            options.epochs = 2
+            options.learningRate = 1e-2
+            if let shape { options.learningRateSchedule = shape }
+            let out = try MethodTestSupport.temporaryFolder()
+            _ = try Sanitizer(inputs: SanitizationInputs(model: folder, corpus: corpusURL, output: out), options: options).run()
+            return try GPT2Model.load(folder: out).parameters.values.array
+        }
+        let byDefault = try repair(nil), constant = try repair(.constant), cosine = try repair(.cosine)
+        XCTAssertEqual(byDefault, constant)
+        XCTAssertNotEqual(cosine, constant)
+        // Cosine decays the rate, so the weights move less from the fine-tuned model than at a constant rate.
+        let start = try GPT2Model.load(folder: folder).parameters.values.array
+        func distance(_ a: [Float]) -> Float { zip(a, start).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+        XCTAssertLessThan(distance(cosine), distance(constant))
+    }
+}
