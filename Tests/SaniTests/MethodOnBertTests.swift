@@ -35,7 +35,7 @@ final class MethodOnBertTests: XCTestCase {
         let losses = try FineTuner(options: tune).run(modelFolder: base, corpus: corpusURL, output: memorizing)
         print("bert fine-tune losses: first \(losses.first ?? .nan) last \(losses.last ?? .nan)")
 
-        func sanitize(_ method: SanitizationMethod) throws -> SanitizationReport {
+        func sanitize(_ method: SanitizationMethod, base: URL? = nil) throws -> SanitizationReport {
             var o = SanitizationOptions()
             o.method = method
             o.selection = .gradient
@@ -46,9 +46,9 @@ final class MethodOnBertTests: XCTestCase {
             o.batchSize = 8
             o.sequenceLength = 128
             o.seed = 1
-            let out = dir.appendingPathComponent(method.rawValue)
+            let out = dir.appendingPathComponent(method.rawValue + (base == nil ? "" : "-base"))
             return try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: corpusURL, heldOut: heldOutURL,
-                                                            output: out), options: o).run()
+                                                            base: base, output: out), options: o).run()
         }
         let sani = try sanitize(.sani)
         let before = sani.before
@@ -78,5 +78,15 @@ final class MethodOnBertTests: XCTestCase {
         let repairOnly = try sanitize(.repairOnly)
         print("bert repair-only: tokens \(repairOnly.after.tokenRegurgitation.rate) spans \(repairOnly.after.spanExtraction.rate) ppl \(repairOnly.after.utility.perplexity)")
         XCTAssertLessThan(sani.after.tokenRegurgitation.rate, repairOnly.after.tokenRegurgitation.rate)
+
+        // Erase back to the weights training started from: the identifier tokens' embedding rows (BERT's output
+        // layer too) and output bias go back with the neurons. The same bars hold.
+        let fromBase = try sanitize(.sani, base: base)
+        print("bert sani --base-model: tokens \(fromBase.after.tokenRegurgitation.rate) spans \(fromBase.after.spanExtraction.rate) ppl \(fromBase.after.utility.perplexity) restored tokens \(fromBase.erase?.restoredTokens ?? 0)")
+        XCTAssertEqual(fromBase.erase?.source, .baseModel)
+        XCTAssertGreaterThan(fromBase.erase?.restoredTokens ?? 0, 10)
+        XCTAssertLessThanOrEqual(fromBase.after.tokenRegurgitation.rate, 0.5 * before.tokenRegurgitation.rate)
+        XCTAssertLessThanOrEqual(fromBase.after.spanExtraction.rate, 0.5 * before.spanExtraction.rate)
+        XCTAssertLessThanOrEqual(fromBase.after.utility.perplexity, 1.1 * before.utility.perplexity)
     }
 }
