@@ -54,7 +54,7 @@ extension Sanitizer {
         try Self.checkBaseIsUsed(inputs: inputs, options: options)
         let work = try PreparedWork(inputs: inputs, options: options)
         // A base model that cannot serve is refused before any work (it is used by erase, after the first audit).
-        let base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
+        var base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
         let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
         let train = work.train, heldOut = work.heldOut, windows = work.windows
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
@@ -104,6 +104,7 @@ extension Sanitizer {
             }
         }
 
+        base = nil   // erase is done (or was, before a resume): the base model's weights are not held during repair
         // Repair.
         let epochs = options.method.repairs ? options.epochs : 0
         let schedule = LearningRateSchedule(peak: Float(options.learningRate), warmupSteps: options.warmupSteps,
