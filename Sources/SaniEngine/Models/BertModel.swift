@@ -89,8 +89,6 @@ public final class BertModel: @unchecked Sendable {
         let emb, embMean, embRstd, qkv, probs, atty, r1, x1, m1, s1, inter, interG, r2, x2, m2, s2: FloatBuffer
         /// The head's input, gathered from the last block's rows that the head predicts.
         let headInput, tr, trG, trLN, trMean, trRstd, logits, losses: FloatBuffer
-        /// Rows of `B·T` the head computed in the last forward (its outputs are packed in this order).
-        var headRows: [Int] = []
         var g: [FloatBuffer] = []
         init(_ c: BertConfig, b: Int, t: Int) {
             self.b = b; self.t = t; n = b * t
@@ -163,9 +161,9 @@ public final class BertModel: @unchecked Sendable {
                               bias: p + o.ln2b, rows: n, channels: d, epsilon: eps)
         }
         let last = a.x2.pointer + (config.layers - 1) * n * d
-        a.headRows = rows ?? Array(0..<n)
-        let m = a.headRows.count
-        for (i, r) in a.headRows.enumerated() { (a.headInput.pointer + i * d).update(from: last + r * d, count: d) }
+        let headRows = rows ?? Array(0..<n)
+        let m = headRows.count
+        for (i, r) in headRows.enumerated() { (a.headInput.pointer + i * d).update(from: last + r * d, count: d) }
         if m > 0 {
             Linear.forward(out: a.tr.pointer, input: a.headInput.pointer, weight: p + tW, bias: p + tB, rows: m, inputs: d,
                            outputs: d, layout: .outputMajor)
