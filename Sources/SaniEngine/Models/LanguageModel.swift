@@ -74,15 +74,22 @@ extension LanguageModel {
     /// Restores MLP neuron `index` of `block` to its values in `source`, the parameters of a model of the same
     /// shape (the model this one was fine-tuned from).
     public func restoreNeuron(block: Int, index: Int, from source: ParameterSet) {
+        forEachNeuronSlice(block: block, index: index) { tensor, spec, at, count in
+            guard let from = source.spec(spec.name), from.shape == spec.shape else { return }
+            (parameters.values.pointer + spec.offset + at).update(from: source.values.pointer + from.offset + at, count: count)
+        }
+    }
+
+    /// Calls `body` with every contiguous slice of neuron `index` of `block`: its tensor, the tensor's spec, the
+    /// slice's offset inside the tensor and its length (row-major: the stride of `axis` is the product of the
+    /// following dimensions).
+    func forEachNeuronSlice(block: Int, index: Int, _ body: (NeuronTensor, ParameterSpec, Int, Int) -> Void) {
         for t in mlpNeurons(block: block).tensors {
-            guard let spec = parameters.spec(t.name), let from = source.spec(t.name), from.shape == spec.shape else { continue }
+            guard let spec = parameters.spec(t.name) else { continue }
             let inner = spec.shape[(t.axis + 1)...].reduce(1, *)
             let outer = spec.shape[..<t.axis].reduce(1, *)
             let axisSize = spec.shape[t.axis]
-            for o in 0..<outer {
-                let at = (o * axisSize + index) * inner
-                (parameters.values.pointer + spec.offset + at).update(from: source.values.pointer + from.offset + at, count: inner)
-            }
+            for o in 0..<outer { body(t, spec, (o * axisSize + index) * inner, inner) }
         }
     }
 
@@ -106,18 +113,9 @@ extension LanguageModel {
 
     /// Re-initialises MLP neuron `index` of `block` from the family's initialisation.
     public func resetNeuron(block: Int, index: Int, rng: inout RandomSource) {
-        let layout = mlpNeurons(block: block)
-        for t in layout.tensors {
-            guard let spec = parameters.spec(t.name) else { continue }
-            let base = parameters.values.pointer + spec.offset
-            // Row-major: stride of `axis` is the product of the following dimensions.
-            let inner = spec.shape[(t.axis + 1)...].reduce(1, *)
-            let outer = spec.shape[..<t.axis].reduce(1, *)
-            let axisSize = spec.shape[t.axis]
-            for o in 0..<outer {
-                let p = base + (o * axisSize + index) * inner
-                for j in 0..<inner { p[j] = t.initStd == 0 ? 0 : rng.nextNormal() * t.initStd }
-            }
+        forEachNeuronSlice(block: block, index: index) { tensor, spec, at, count in
+            let p = parameters.values.pointer + spec.offset + at
+            for j in 0..<count { p[j] = tensor.initStd == 0 ? 0 : rng.nextNormal() * tensor.initStd }
         }
     }
 }
