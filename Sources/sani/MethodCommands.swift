@@ -27,6 +27,13 @@ struct MethodFlags: ParsableArguments {
     @Option(help: "Detectors, comma separated (all, none, date, phone, email, ...).") var detectors = "all"
     @Option(help: "k of the k-anonymity detector for indirect identifiers (0: off).") var k = 2
     @Flag(help: "Put regurgitated sensitive strings in the report (off: never).") var examples = false
+    @Option(help: "Repair data: masked (no loss on sensitive targets, the paper) or surrogate (spans replaced by stand-ins of their label and shape).")
+    var repair = "masked"
+    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; causal models).")
+    var forgetWeight = 0.0
+    @Option(help: "Beta of targeted forgetting.") var forgetBeta = 0.5
+    @Option(help: "Erase scope: last (the last --erase-layers blocks) or scored (every block, neurons ranked by --selection).")
+    var eraseScope = "last"
 
     func options() throws -> SanitizationOptions {
         var o = SanitizationOptions()
@@ -59,6 +66,16 @@ struct MethodFlags: ParsableArguments {
         o.detectors = detectors.split(separator: ",").map(String.init)
         o.kAnonymity = k
         o.includeExamples = examples
+        guard let mode = RepairMode(rawValue: repair) else {
+            throw ValidationError("unknown repair \(repair): masked or surrogate")
+        }
+        o.repairMode = mode
+        o.forgetWeight = forgetWeight
+        o.forgetBeta = forgetBeta
+        guard let scope = EraseScope(rawValue: eraseScope) else {
+            throw ValidationError("unknown erase scope \(eraseScope): last or scored")
+        }
+        o.eraseScope = scope
         do { try o.validate() } catch { throw ValidationError("\(error)") }
         return o
     }

@@ -18,3 +18,21 @@ public enum NeuronSelection: String, Sendable, Codable, CaseIterable {
     /// Largest |weight × gradient| of the loss on sensitive positions.
     case gradient
 }
+
+/// What the repair phase trains on.
+public enum RepairMode: String, Sendable, Codable, CaseIterable {
+    /// The corpus, with no loss on the positions whose target is sensitive (the paper).
+    case masked
+    /// The corpus with every sensitive span replaced by a surrogate of its label and shape (`SurrogateWriter`),
+    /// with the loss on every position: the model is taught a stand-in where it wrote the identifier.
+    case surrogate
+}
+
+/// Which blocks the erase phase draws its neurons from.
+public enum EraseScope: String, Sendable, Codable, CaseIterable {
+    /// The last L blocks, a fraction r of each (the paper).
+    case last
+    /// Every block: the r · L · (neurons per block) neurons whose scores on sensitive positions are highest,
+    /// wherever they are (with `activation` or `gradient` selection), so erase goes where the memorization sits.
+    case scored
+}

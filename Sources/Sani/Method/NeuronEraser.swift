@@ -14,17 +14,19 @@ public struct NeuronEraser {
     /// Parameters of the model the fine-tune started from (same shape): erased neurons are restored to them
     /// instead of re-initialised.
     public let base: ParameterSet?
+    /// The last `layers` blocks (the paper), or every block ranked together by score.
+    public let scope: EraseScope
 
     public init(model: any LanguageModel, selection: NeuronSelection, layers: Int, fraction: Double, seed: UInt64,
-                base: ParameterSet? = nil) {
+                base: ParameterSet? = nil, scope: EraseScope = .last) {
         self.model = model; self.selection = selection; self.layers = layers; self.fraction = fraction
-        self.seed = seed; self.base = base
+        self.seed = seed; self.base = base; self.scope = scope
     }
 
-    /// The blocks erased: the last `layers` ones.
+    /// The blocks neurons are drawn from: the last `layers` ones, or all of them when scored.
     public var blocks: [Int] {
         let n = model.blockCount
-        return Array(max(0, n - layers)..<n)
+        return scope == .scored ? Array(0..<n) : Array(max(0, n - layers)..<n)
     }
 
     /// Scores neurons (when the strategy needs data), picks them, re-initialises them, and says what it did.
@@ -43,12 +45,14 @@ public struct NeuronEraser {
                 }
                 picked.append(Array(order[0..<count]).sorted())
             }
-        case .activation:
-            let scores = try activationScores(windows: windows, batchSize: batchSize, isCancelled: isCancelled)
-            picked = scores.map { topIndices($0, count) }
-        case .gradient:
-            let scores = try gradientScores(windows: windows, batchSize: batchSize, isCancelled: isCancelled)
-            picked = scores.map { topIndices($0, count) }
+        case .activation, .gradient:
+            let scores = selection == .activation
+                ? try activationScores(windows: windows, batchSize: batchSize, isCancelled: isCancelled)
+                : try gradientScores(windows: windows, batchSize: batchSize, isCancelled: isCancelled)
+            switch scope {
+            case .last: picked = scores.map { topIndices($0, count) }
+            case .scored: picked = topAcrossBlocks(scores, count * min(layers, model.blockCount))
+            }
         }
         var rng = RandomSource(seed: seed &+ 1)
         for (block, indices) in zip(blocks, picked) {
@@ -56,9 +60,23 @@ public struct NeuronEraser {
                 if let base { model.restoreNeuron(block: block, index: i, from: base) } else { model.resetNeuron(block: block, index: i, rng: &rng) }
             }
         }
-        return EraseSummary(selection: selection, blocks: blocks, neuronsPerBlock: count, fraction: fraction,
-                            seed: seed, neurons: picked, source: base == nil ? .initialisation : .baseModel,
-                            seconds: Date().timeIntervalSince(started))
+        var summary = EraseSummary(selection: selection, blocks: blocks, neuronsPerBlock: count, fraction: fraction,
+                                   seed: seed, neurons: picked, source: base == nil ? .initialisation : .baseModel,
+                                   seconds: Date().timeIntervalSince(started))
+        if scope == .scored {
+            summary.scope = .scored
+            summary.neuronsPerBlock = picked.map(\.count).max() ?? 0
+        }
+        return summary
+    }
+
+    /// The `k` highest scores over every block together, as sorted indices per block.
+    func topAcrossBlocks(_ scores: [[Double]], _ k: Int) -> [[Int]] {
+        let all = scores.enumerated().flatMap { b, s in s.enumerated().map { (block: b, index: $0.offset, score: $0.element) } }
+        let top = all.sorted { $0.score != $1.score ? $0.score > $1.score : ($0.block, $0.index) < ($1.block, $1.index) }.prefix(k)
+        var picked = scores.map { _ in [Int]() }
+        for t in top { picked[t.block].append(t.index) }
+        return picked.map { $0.sorted() }
     }
 
     func topIndices(_ scores: [Double], _ k: Int) -> [Int] {

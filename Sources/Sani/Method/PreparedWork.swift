@@ -16,6 +16,9 @@ public struct PreparedWork {
     public let windows: TrainingWindows
     /// How the model's sequences are framed and what it predicts.
     public let scheme: TrainingScheme
+    /// What the repair trains on: `windows` (masked repair), or the corpus rewritten with surrogates, every
+    /// position a target (surrogate repair).
+    public let repairWindows: TrainingWindows
 
     public init(inputs: SanitizationInputs, options: SanitizationOptions) throws {
         model = try Sanitizer.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) }
@@ -60,6 +63,17 @@ public struct PreparedWork {
                                   scheme: scheme)
         guard windows.count > 0 else {
             throw SaniError.invalidArgument("the corpus is too short to train on (\(train.tokenCount) tokens)")
+        }
+        switch options.repairMode {
+        case .masked:
+            repairWindows = windows
+        case .surrogate:
+            var surrogates = SurrogateWriter(seed: options.seed ^ 0x5052_4F47).rewrite(split.train)
+            // The stand-ins are what the model is to learn: nothing in the rewritten notes is held back.
+            for i in surrogates.records.indices { surrogates.records[i].annotations = [] }
+            let tokenized = try TokenizedCorpus(corpus: surrogates, tokenizer: tokenizer, scheme: scheme,
+                                                vocabularySize: model.vocabularySize)
+            repairWindows = TrainingWindows(corpus: tokenized, length: windows.length, scheme: scheme)
         }
     }
 

@@ -41,6 +41,16 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var caseSensitiveTerms: Bool = false
     /// Include sensitive example strings in the report (off: the report never contains them).
     public var includeExamples: Bool = false
+    /// What the repair trains on: the corpus without loss on sensitive targets (the paper) or the corpus with
+    /// surrogates in place of the sensitive spans.
+    public var repairMode: RepairMode = .masked
+    /// λ of targeted forgetting during repair (0: off): an NPO term at every sensitive target of the corpus that
+    /// pushes down the probability of the true token relative to the model before sanitization. Causal models.
+    public var forgetWeight: Double = 0
+    /// β of the targeted-forgetting term (larger: it stops pushing sooner once the token has become unlikely).
+    public var forgetBeta: Double = 0.5
+    /// Where erase draws its neurons from: the last L blocks (the paper) or every block by score.
+    public var eraseScope: EraseScope = .last
 
     public init() {}
 
@@ -49,6 +59,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case weightDecay
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
+        case repairMode, forgetWeight, forgetBeta, eraseScope
     }
 
     public init(from decoder: Decoder) throws {
@@ -86,6 +97,20 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         kAnonymity = try c.decodeIfPresent(Int.self, forKey: .kAnonymity) ?? d.kAnonymity
         caseSensitiveTerms = try c.decodeIfPresent(Bool.self, forKey: .caseSensitiveTerms) ?? d.caseSensitiveTerms
         includeExamples = try c.decodeIfPresent(Bool.self, forKey: .includeExamples) ?? d.includeExamples
+        if let mode = try c.decodeIfPresent(String.self, forKey: .repairMode) {
+            guard let parsed = RepairMode(rawValue: mode) else {
+                throw SaniError.invalidArgument("repairMode must be masked or surrogate, not \"\(mode)\"")
+            }
+            repairMode = parsed
+        }
+        forgetWeight = try c.decodeIfPresent(Double.self, forKey: .forgetWeight) ?? d.forgetWeight
+        forgetBeta = try c.decodeIfPresent(Double.self, forKey: .forgetBeta) ?? d.forgetBeta
+        if let scope = try c.decodeIfPresent(String.self, forKey: .eraseScope) {
+            guard let parsed = EraseScope(rawValue: scope) else {
+                throw SaniError.invalidArgument("eraseScope must be last or scored, not \"\(scope)\"")
+            }
+            eraseScope = parsed
+        }
         try validate()
     }
 
@@ -108,6 +133,10 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         try check(maxPerplexityIncrease >= 0 && maxPerplexityIncrease <= 100, "maxPerplexityIncrease must be in [0, 100]")
         if let k = kAnonymity { try check(k >= 0 && k <= 1000, "kAnonymity must be between 0 and 1000") }
         if let detectors { _ = try SpanDetector.Kind.parseList(detectors.joined(separator: ",")) }
+        try check(forgetWeight >= 0 && forgetWeight <= 100, "forgetWeight must be in [0, 100]")
+        try check(forgetBeta > 0 && forgetBeta <= 100, "forgetBeta must be in (0, 100]")
+        try check(eraseScope == .last || selection != .random,
+                  "eraseScope scored ranks neurons by score: use selection activation or gradient")
     }
 }
 

@@ -12,6 +12,8 @@ public struct EraseSummary: Sendable, Equatable, Codable {
     /// With a base model: tokens used mostly inside sensitive spans whose embedding (and output) rows were
     /// restored to the base model's.
     public var restoredTokens: Int?
+    /// Where the neurons were drawn from (`scored`: every block by score; absent: the last blocks).
+    public var scope: EraseScope?
     public var seconds: Double
 
     public enum EraseSource: String, Sendable, Codable { case initialisation, baseModel = "base-model" }
@@ -24,7 +26,7 @@ public struct EraseSummary: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case selection, blocks, neuronsPerBlock, fraction, seed, neurons, source, restoredTokens, seconds
+        case selection, blocks, neuronsPerBlock, fraction, seed, neurons, source, restoredTokens, scope, seconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -38,6 +40,7 @@ public struct EraseSummary: Sendable, Equatable, Codable {
         // Reports and checkpoints written before base models existed.
         source = try c.decodeIfPresent(EraseSource.self, forKey: .source) ?? .initialisation
         restoredTokens = try c.decodeIfPresent(Int.self, forKey: .restoredTokens)
+        scope = try c.decodeIfPresent(EraseScope.self, forKey: .scope)
         seconds = try c.decode(Double.self, forKey: .seconds)
     }
 }

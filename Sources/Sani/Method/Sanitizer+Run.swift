@@ -67,7 +67,25 @@ extension Sanitizer {
 
         // Resume from a checkpoint of this same work, if one exists.
         let fingerprint = SanitizationCheckpoint.fingerprint(inputs: inputs, options: options)
-        let stepsPerEpoch = (windows.count + options.batchSize - 1) / options.batchSize
+        let repairWindows = work.repairWindows
+        let stepsPerEpoch = (repairWindows.count + options.batchSize - 1) / options.batchSize
+        if options.forgetWeight > 0 && model.objective != .causal {
+            throw SaniError.invalidArgument("targeted forgetting (forgetWeight) works on causal models (GPT-2, Llama); this is a \(model.family) model")
+        }
+        // Targeted forgetting compares with the model before sanitization: its log-probabilities of the
+        // corpus's targets are read before erase (or, after a resume, from the model folder again).
+        var forgetReference: [Float]?
+        func forgetPlan() -> ForgetPlan? {
+            guard let reference = forgetReference else { return nil }
+            return ForgetPlan(windows: windows, reference: reference, beta: Float(options.forgetBeta),
+                              weight: Float(options.forgetWeight), sharesRepairWindows: options.repairMode == .masked)
+        }
+        func readForgetReference(_ from: any LanguageModel) throws {
+            guard options.forgetWeight > 0 && options.method.repairs else { return }
+            tracker.emit(.erase, step: 0, steps: 1, message: "reading the model's probabilities of the sensitive tokens")
+            forgetReference = try ForgetPlan.reference(model: from, windows: windows, batchSize: options.batchSize,
+                                                       isCancelled: isCancelled)
+        }
         let optimizer = AdamW(parameters: model.parameters,
                               settings: .init(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: Float(options.weightDecay)))
         var state: SanitizationCheckpoint
@@ -76,17 +94,22 @@ extension Sanitizer {
             state = saved
             best = try saved.restore(folder: folder, parameters: model.parameters, optimizer: optimizer)
             if best == nil && saved.bestEpoch > 0 { best = model.parameters.values.clone() }
+            if options.forgetWeight > 0 && options.method.repairs && saved.completedEpochs < options.epochs {
+                try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) })
+            }
             tracker.resume(completedEpochs: saved.completedEpochs)
             tracker.emit(.preparing, step: 1, steps: 1, message: "resumed after epoch \(saved.completedEpochs)")
         } else {
             let before = try runAudit("before", epoch: nil)
             tracker.finishAuditBefore()
             var erase: EraseSummary?
+            try readForgetReference(model)
             if options.method.erases {
                 tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
                              + (inputs.base == nil ? "" : " back to the base model"))
                 erase = try NeuronEraser(model: model, selection: options.selection, layers: options.eraseLayers,
-                                         fraction: options.eraseFraction, seed: options.seed, base: base?.parameters)
+                                         fraction: options.eraseFraction, seed: options.seed, base: base?.parameters,
+                                         scope: options.eraseScope)
                     .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
                 if let base {
                     // The rows of tokens used mostly inside identifiers hold what the fine-tune wrote about them.
@@ -112,10 +135,10 @@ extension Sanitizer {
         var stoppedEarly = state.epochs.contains { meetsTarget($0, before: state.before) } && state.completedEpochs < epochs
         var epoch = state.completedEpochs + 1
         while epoch <= epochs && !stoppedEarly {
-            let order = windows.order(seed: options.seed &+ UInt64(epoch))
+            let order = repairWindows.order(seed: options.seed &+ UInt64(epoch))
             let meanLoss = try TrainingLoop.epoch(
-                model: model, optimizer: optimizer, windows: windows, order: order, batchSize: options.batchSize,
-                schedule: schedule, maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1,
+                model: model, optimizer: optimizer, windows: repairWindows, order: order, batchSize: options.batchSize,
+                schedule: schedule, maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1, forget: forgetPlan(),
                 isCancelled: isCancelled) { step, steps, loss in
                 tracker.emit(.repair, epoch: epoch, step: step, steps: steps, loss: loss,
                              message: "repair epoch \(epoch)/\(epochs)")

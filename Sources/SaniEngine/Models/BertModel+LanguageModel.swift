@@ -61,8 +61,14 @@ extension BertModel: LanguageModel {
 
     public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], batch: Int,
                                     length: Int) throws -> Float {
+        try accumulateGradients(tokens: tokens, targets: targets, weights: weights, forget: nil, batch: batch,
+                                length: length)
+    }
+
+    public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], forget: ForgetTerms?,
+                                    batch: Int, length: Int) throws -> Float {
         try accumulateGradients(tokens: tokens, tokenTypes: [Int32](repeating: 0, count: tokens.count),
-                                targets: targets, weights: weights, batch: batch, length: length)
+                                targets: targets, weights: weights, forget: forget, batch: batch, length: length)
     }
 
     public func mlpActivations(block: Int) -> UnsafePointer<Float>? {

@@ -179,22 +179,24 @@ public final class BertModel: @unchecked Sendable {
     /// Forward, weighted cross-entropy over the positions with weight > 0 (the masked targets), backward;
     /// gradients are added to `parameters.gradients`.
     public func accumulateGradients(tokens: [Int32], tokenTypes: [Int32], targets: [Int32], weights: [Float],
-                                    batch: Int, length: Int) throws -> Float {
+                                    forget: ForgetTerms? = nil, batch: Int, length: Int) throws -> Float {
         guard targets.count == batch * length, weights.count == batch * length else {
             throw EngineError.invalidArgument("targets and weights must be batch × length")
         }
+        try forget?.check(count: batch * length)
         if let bad = targets.first(where: { $0 < 0 || Int($0) >= config.vocabularySize }) {
             throw EngineError.invalidArgument("target id \(bad) is outside the vocabulary")
         }
         // Only the positions with a weight reach the loss: the head runs on them alone.
-        let targeted = weights.indices.filter { weights[$0] > 0 }
+        let targeted = weights.indices.filter { weights[$0] > 0 || (forget?.weights[$0] ?? 0) > 0 }
         try forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length, rows: targeted)
         guard let a = cache, !targeted.isEmpty else { return 0 }
         parameters.ensureGradients()
         guard let grads = parameters.gradients else { return 0 }
         let m = targeted.count
         let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targeted.map { targets[$0] },
-                                              weights: targeted.map { weights[$0] }, rows: m,
+                                              weights: targeted.map { weights[$0] },
+                                              forget: forget?.selecting(targeted), rows: m,
                                               vocabulary: config.vocabularySize)
         let p = parameters.values.pointer, g = grads.pointer, d = config.hiddenSize, n = a.n, inner = config.intermediateSize
         let dx = FloatBuffer(count: n * d), dtmp = FloatBuffer(count: n * d), dr = FloatBuffer(count: n * d)

@@ -50,6 +50,9 @@ public protocol LanguageModel: AnyObject {
     /// predict `targets[t]` after `tokens[...t]`; masked ones predict `targets[t]` at position t of `tokens`
     /// (where the input holds the mask token or a replacement).
     func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], batch: Int, length: Int) throws -> Float
+    /// The same with a targeted-forgetting term (`ForgetTerms`) on the positions it weights.
+    func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], forget: ForgetTerms?,
+                             batch: Int, length: Int) throws -> Float
     func releaseActivations()
     func save(to folder: URL, companionsFrom source: URL?) throws
 }

@@ -131,15 +131,23 @@ public final class LlamaModel: @unchecked Sendable {
 
     public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float],
                                     batch: Int, length: Int) throws -> Float {
+        try accumulateGradients(tokens: tokens, targets: targets, weights: weights, forget: nil, batch: batch,
+                                length: length)
+    }
+
+    /// The same with a targeted-forgetting term on some positions (`ForgetTerms`).
+    public func accumulateGradients(tokens: [Int32], targets: [Int32], weights: [Float], forget: ForgetTerms?,
+                                    batch: Int, length: Int) throws -> Float {
         try TokenBatch.check(targets, count: batch * length, vocabulary: config.vocabularySize, what: "targets")
         guard weights.count == batch * length else {
             throw EngineError.invalidArgument("weights has \(weights.count) values, expected \(batch * length)")
         }
+        try forget?.check(count: batch * length)
         _ = try forward(tokens: tokens, batch: batch, length: length)
         guard let a = activations else { return 0 }
         parameters.ensureGradients()
         let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targets, weights: weights,
-                                              rows: a.rows, vocabulary: config.vocabularySize)
+                                              forget: forget, rows: a.rows, vocabulary: config.vocabularySize)
         tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runBackward(a, tokens: base) } }
         return loss
     }

@@ -28,12 +28,22 @@ enum TokenBatch {
 
     /// The weighted loss; `logits` is overwritten with its gradient (see `CrossEntropy.lossAndGradient`).
     static func lossAndGradient(logits: FloatBuffer, losses: FloatBuffer, targets: [Int32], weights: [Float],
-                                rows: Int, vocabulary: Int) -> Float {
-        targets.withUnsafeBufferPointer { t in
+                                forget: ForgetTerms? = nil, rows: Int, vocabulary: Int) -> Float {
+        let noForget: [Float] = []
+        return targets.withUnsafeBufferPointer { t in
             weights.withUnsafeBufferPointer { w -> Float in
-                guard let targets = t.baseAddress, let weights = w.baseAddress else { return 0 }
-                return CrossEntropy.lossAndGradient(logits: logits.pointer, losses: losses.pointer, targets: targets,
-                                                    weights: weights, rows: rows, vocabulary: vocabulary)
+                (forget?.weights ?? noForget).withUnsafeBufferPointer { fw -> Float in
+                    (forget?.referenceLogProbs ?? noForget).withUnsafeBufferPointer { fr -> Float in
+                        guard let targets = t.baseAddress, let weights = w.baseAddress else { return 0 }
+                        var pointers: CrossEntropy.ForgetPointers?
+                        if let forget, let fw = fw.baseAddress, let fr = fr.baseAddress {
+                            pointers = .init(weights: fw, referenceLogProbs: fr, beta: forget.beta, scale: forget.scale)
+                        }
+                        return CrossEntropy.lossAndGradient(logits: logits.pointer, losses: losses.pointer,
+                                                            targets: targets, weights: weights, forget: pointers,
+                                                            rows: rows, vocabulary: vocabulary)
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,65 @@
+import SaniEngine
+
+/// Targeted forgetting during the repair: at every sensitive target of the corpus's windows, an NPO term
+/// (`ForgetTerms`) pushes down the probability of the true token relative to the model before sanitization.
+/// Causal models only (a masked model's targets change with every epoch's masking).
+public struct ForgetPlan: Sendable {
+    /// The corpus's windows (with the real identifiers).
+    public let windows: TrainingWindows
+    /// log p(target) of every window position under the model before sanitization (windows × length; read at
+    /// sensitive targets only).
+    public let reference: [Float]
+    public let beta: Float
+    public let weight: Float
+    /// Whether the repair trains on these same windows (one pass a step carries both terms) or on other text,
+    /// such as surrogates (a second pass a step carries the forgetting term alone).
+    public let sharesRepairWindows: Bool
+
+    public init(windows: TrainingWindows, reference: [Float], beta: Float, weight: Float, sharesRepairWindows: Bool) {
+        self.windows = windows; self.reference = reference; self.beta = beta; self.weight = weight
+        self.sharesRepairWindows = sharesRepairWindows
+    }
+
+    /// The reference log-probabilities of `windows` under `model` (the model before erase).
+    public static func reference(model: any LanguageModel, windows: TrainingWindows, batchSize: Int,
+                                 isCancelled: CancellationCheck) throws -> [Float] {
+        guard model.objective == .causal else {
+            throw SaniError.invalidArgument("targeted forgetting (forgetWeight) works on causal models (GPT-2, Llama); this is a \(model.family) model")
+        }
+        let length = windows.length
+        var out = [Float](repeating: 0, count: windows.count * length)
+        var start = 0
+        while start < windows.count {
+            if isCancelled() { throw SaniError.cancelled }
+            let indices = Array(start..<min(windows.count, start + batchSize))
+            let b = windows.batch(indices)
+            let logits = try Sanitizer.wrapEngine {
+                try model.forward(tokens: b.tokens, batch: indices.count, length: length)
+            }
+            for (k, w) in indices.enumerated() {
+                for t in 0..<length where b.sensitive[k * length + t] {
+                    let row = k * length + t
+                    let x = logits.buffer.pointer + row * logits.vocabulary
+                    out[w * length + t] = x[Int(b.targets[row])] - CrossEntropy.logSumExp(x, logits.vocabulary)
+                }
+            }
+            start += indices.count
+        }
+        model.releaseActivations()
+        return out
+    }
+
+    /// The forgetting terms of the windows `indices`, whose batch is `batch`: weight 1 at sensitive targets.
+    func terms(_ indices: [Int], batch: WindowBatch) -> ForgetTerms {
+        let length = windows.length
+        var weights = [Float](repeating: 0, count: indices.count * length)
+        var reference = weights
+        for (k, w) in indices.enumerated() {
+            for t in 0..<length where batch.sensitive[k * length + t] {
+                weights[k * length + t] = 1
+                reference[k * length + t] = self.reference[w * length + t]
+            }
+        }
+        return ForgetTerms(weights: weights, referenceLogProbs: reference, beta: beta, scale: weight)
+    }
+}
