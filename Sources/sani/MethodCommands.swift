@@ -34,6 +34,13 @@ struct MethodFlags: ParsableArguments {
     @Option(help: "Beta of targeted forgetting.") var forgetBeta = 0.5
     @Option(help: "Erase scope: last (the last --erase-layers blocks) or scored (every block, neurons ranked by --selection).")
     var eraseScope = "last"
+    // Attacks of the before / after audits.
+    @Flag(inversion: .prefixedNo, help: "Run the attacks (membership inference, extraction by prefix, exposure, relearning) in the before and after audits.")
+    var attacks = true
+    @Option(help: "Fine-tuning steps of the relearning attack on the held-out notes (0: off).") var relearnSteps = 20
+    @Option(help: "Learning rate of the relearning attack.") var relearnLr = 1e-4
+    @Option(help: "Random candidates per digit-shaped span for exposure (0: off).") var exposureCandidates = 100
+    @Option(help: "Sampled extraction attempts per span in the before and after audits.") var finalSamples = 8
 
     func options() throws -> SanitizationOptions {
         var o = SanitizationOptions()
@@ -76,6 +83,11 @@ struct MethodFlags: ParsableArguments {
             throw ValidationError("unknown erase scope \(eraseScope): last or scored")
         }
         o.eraseScope = scope
+        o.auditAttacks = attacks
+        o.relearnSteps = relearnSteps
+        o.relearnLearningRate = relearnLr
+        o.exposureCandidates = exposureCandidates
+        o.finalAuditSamples = finalSamples
         do { try o.validate() } catch { throw ValidationError("\(error)") }
         return o
     }
@@ -122,6 +134,8 @@ struct SanitizeCommand: ParsableCommand {
         }
         print("")
         print(AuditTable.render([report.before] + report.epochs + [report.after]))
+        let attacks = AttackTable.render([report.before, report.after])
+        if !attacks.isEmpty { print(""); print(attacks) }
         print("")
         print("kept epoch \(report.bestEpoch)\(report.stoppedEarly ? " (stopped early at the target)" : ""); "
             + "\(TerminalProgress.duration(report.seconds)) in all")
@@ -150,7 +164,8 @@ struct AuditCommand: ParsableCommand {
         let bar = TerminalProgress()
         let report = try reportingErrors { () -> AuditReport in
             let work = try PreparedWork(inputs: inputs, options: options)
-            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: PreparedWork.auditSettings(options))
+            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer,
+                                  settings: PreparedWork.finalAuditSettings(options))
             return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut,
                                      heldOutSplit: work.heldOutSplit) { done, total in
                 bar.update(SanitizationProgress(phase: .audit, epoch: nil, epochs: 0, step: done, steps: total,
@@ -171,6 +186,8 @@ struct AuditCommand: ParsableCommand {
                      AuditTable.percent(report.spanExtractionByLabel[$0] ?? RateFigure())]
                 }).joined(separator: "\n"))
             }
+            let attacks = AttackTable.render([report])
+            if !attacks.isEmpty { print(""); print(attacks) }
         }
     }
 }

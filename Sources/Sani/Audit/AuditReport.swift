@@ -57,4 +57,12 @@ public struct AuditReport: Sendable, Equatable, Codable {
     public var seconds: Double
     /// Mean repair loss of the epoch this audit follows.
     public var trainingLoss: Double?
+    /// Attacks (nil when not measured; see `AttackSettings`).
+    /// Training records against held-out notes.
+    public var membership: MembershipFigure? = nil
+    /// Greedy span extraction by prefix length: `"8"`, the configured P (e.g. `"32"`) and `"all"`.
+    public var spanExtractionByPrefix: [String: RateFigure]? = nil
+    public var exposure: ExposureFigure? = nil
+    /// Span extraction after a brief fine-tune on the held-out notes.
+    public var relearned: RelearningFigure? = nil
 }

@@ -26,6 +26,8 @@ public struct AuditSettings: Sendable, Equatable {
     public var maxMaskedTokens: Int? = 4000
     /// Masked models: fraction of the non-sensitive tokens masked at once when measuring utility.
     public var utilityMaskRate: Double = 0.15
+    /// Stronger attacks run on top (nil: none; causal models only).
+    public var attacks: AttackSettings? = nil
 
     public init() {}
 }
@@ -60,15 +62,22 @@ public struct Auditor {
         let spans = selectSpans(memorized)
         let memorizedSegments = segments(memorized)
         let heldOutSegments = heldOut.map(segments) ?? []
+        let attackSpans = settings.attacks.map { exposureSpans(spans, in: memorized, settings: $0) } ?? []
         let total = memorizedSegments.count + heldOutSegments.count + spans.count
+            + attackWork(spans: spans.count, exposureSpans: attackSpans.count, heldOut: heldOut != nil)
         var done = 0
         var tally = TeacherForcedTally()
+        // Membership inference reads the log-probability of every predicted token of every record.
+        let membership = settings.attacks?.membership == true && heldOut != nil
+        if membership { tally.recordLogProbabilities = Array(repeating: [], count: memorized.records.count) }
         try teacherForced(memorized, memorizedSegments, utility: heldOut == nil, into: &tally) { n in
             done += n; progress(done, total)
             if isCancelled() { throw SaniError.cancelled }
         }
+        var nonMemberLogProbabilities: [[Float]]?
         if let heldOut {
             var heldOutTally = TeacherForcedTally()
+            if membership { heldOutTally.recordLogProbabilities = Array(repeating: [], count: heldOut.records.count) }
             try teacherForced(heldOut, heldOutSegments, utility: true, into: &heldOutTally) { n in
                 done += n; progress(done, total)
                 if isCancelled() { throw SaniError.cancelled }
@@ -76,15 +85,29 @@ public struct Auditor {
             tally.lossSum = heldOutTally.lossSum
             tally.utilityPositions = heldOutTally.utilityPositions
             tally.utilityCorrect = heldOutTally.utilityCorrect
+            nonMemberLogProbabilities = heldOutTally.recordLogProbabilities
         }
         model.releaseActivations()
         var extraction = ExtractionTally()
-        try extract(spans, from: memorized, decoder: decoder, into: &extraction) { n in
+        let advanced: (Int) throws -> Void = { n in
             done += n; progress(done, total)
             if isCancelled() { throw SaniError.cancelled }
         }
-        return report(stage: stage, tally: tally, extraction: extraction,
-                      split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
+        try extract(spans, from: memorized, decoder: decoder, prefix: settings.prefixTokens,
+                    samples: settings.samples, into: &extraction, advanced: advanced)
+        var report = report(stage: stage, tally: tally, extraction: extraction,
+                            split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
+        if let attacks = settings.attacks {
+            if let members = tally.recordLogProbabilities, let nonMembers = nonMemberLogProbabilities {
+                report.membership = MembershipInference.figure(members: members, nonMembers: nonMembers,
+                                                               k: attacks.minKFraction)
+            }
+            try runAttacks(attacks, on: &report, spans: spans, exposureSpans: attackSpans, memorized: memorized,
+                           heldOut: heldOut, decoder: decoder, isCancelled: isCancelled, advanced: advanced)
+            progress(total, total)
+            report.seconds = Date().timeIntervalSince(started)
+        }
+        return report
     }
 
     /// The report of tallied answers.
@@ -114,6 +137,8 @@ public struct Auditor {
         var lossSum = 0.0
         var utilityPositions = 0
         var utilityCorrect = 0
+        /// Per record, the log-probability of each predicted token (collected for membership inference).
+        var recordLogProbabilities: [[Float]]?
     }
 
     /// Pieces of at most `contextLength` tokens; consecutive pieces overlap by one token so that every target
@@ -152,6 +177,11 @@ public struct Auditor {
                     let target = Int(record.ids[seg.start + t + 1])
                     let row = b * length + t
                     let predicted = logits.argmax(row)
+                    if tally.recordLogProbabilities != nil {
+                        let lse = CrossEntropy.logSumExp(logits.buffer.pointer + row * logits.vocabulary, logits.vocabulary)
+                        tally.recordLogProbabilities?[seg.record].append(
+                            logits.buffer.pointer[row * logits.vocabulary + target] - lse)
+                    }
                     if let label = record.labels[seg.start + t + 1] {
                         tally.regurgitation.add(predicted == target)
                         tally.regurgitationByLabel[label, default: RateFigure()].add(predicted == target)
@@ -201,10 +231,10 @@ public struct Auditor {
         return all.sorted { $0.range.count < $1.range.count }
     }
 
-    private func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, decoder: any IncrementalDecoder,
-                         into tally: inout ExtractionTally,
-                         advanced: (Int) throws -> Void) throws {
-        let p = settings.prefixTokens
+    /// Greedy (and, with `samples`, sampled) extraction of `spans` from up to `prefix` preceding tokens.
+    func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, decoder: any IncrementalDecoder,
+                 prefix p: Int, samples: Int, into tally: inout ExtractionTally,
+                 advanced: (Int) throws -> Void) throws {
         let perBatch = max(1, min(64, settings.batchTokens / max(1, p)))
         var i = 0
         while i < spans.count {
@@ -225,16 +255,16 @@ public struct Auditor {
             }
             let greedy = try Generator.generate(decoder, prompts: prompts, maxNewTokens: n, startPositions: starts)
             var sampledHits = [Bool](repeating: false, count: group.count)
-            if settings.samples > 0 {
-                let repeated = prompts.flatMap { Array(repeating: $0, count: settings.samples) }
-                let repeatedStarts = starts.flatMap { Array(repeating: $0, count: settings.samples) }
+            if samples > 0 {
+                let repeated = prompts.flatMap { Array(repeating: $0, count: samples) }
+                let repeatedStarts = starts.flatMap { Array(repeating: $0, count: samples) }
                 let sampling = SamplingSettings(temperature: settings.temperature,
                                                 seed: settings.seed &+ UInt64(i) &* 7919)
                 let results = try Generator.generate(decoder, prompts: repeated, maxNewTokens: n, sampling: sampling,
                                                      startPositions: repeatedStarts)
                 for (k, s) in group.enumerated() {
                     let truth = Array(corpus.records[s.record].ids[s.range])
-                    sampledHits[k] = results[(k * settings.samples)..<((k + 1) * settings.samples)]
+                    sampledHits[k] = results[(k * samples)..<((k + 1) * samples)]
                         .contains { $0.tokens == truth }
                 }
             }
@@ -243,7 +273,7 @@ public struct Auditor {
                 let hit = greedy[k].tokens == truth
                 tally.greedy.add(hit)
                 tally.greedyByLabel[s.label, default: RateFigure()].add(hit)
-                if settings.samples > 0 { tally.sampled.add(hit || sampledHits[k]) }
+                if samples > 0 { tally.sampled.add(hit || sampledHits[k]) }
                 if hit && settings.includeExamples && tally.examples.count < 20 {
                     tally.examples.append(AuditExample(label: s.label, record: s.record,
                                                        expected: tokenizer.decode(truth.map(Int.init)),

@@ -94,4 +94,20 @@ public struct PreparedWork {
         audit.contextLength = max(options.sequenceLength, 2)
         return audit
     }
+
+    /// The settings of the audits before and after the method: with `auditAttacks`, the epoch audit plus the
+    /// attacks and at least `finalAuditSamples` sampled attempts per span.
+    public static func finalAuditSettings(_ options: SanitizationOptions) -> AuditSettings {
+        var audit = auditSettings(options)
+        guard options.auditAttacks else { return audit }
+        audit.samples = max(options.auditSamples, options.finalAuditSamples)
+        var attacks = AttackSettings()
+        attacks.exposureCandidates = options.exposureCandidates
+        attacks.relearnSteps = options.relearnSteps
+        attacks.relearnLearningRate = options.relearnLearningRate
+        attacks.relearnBatchSize = options.batchSize
+        attacks.relearnSequenceLength = options.sequenceLength
+        audit.attacks = attacks
+        return audit
+    }
 }

@@ -51,6 +51,17 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var forgetBeta: Double = 0.5
     /// Where erase draws its neurons from: the last L blocks (the paper) or every block by score.
     public var eraseScope: EraseScope = .last
+    // Attacks of the audits before and after (the per-epoch audits stay cheap).
+    /// Run membership inference, extraction by prefix length, exposure and the relearning attack, and audit the
+    /// kept weights afresh.
+    public var auditAttacks: Bool = true
+    /// Fine-tuning steps of the relearning attack on the held-out notes (0: no relearning attack).
+    public var relearnSteps: Int = 20
+    public var relearnLearningRate: Double = 1e-4
+    /// Random candidates each digit-shaped span is ranked against for exposure (0: no exposure).
+    public var exposureCandidates: Int = 100
+    /// Sampled extraction attempts per span in the before and after audits (at least `auditSamples`).
+    public var finalAuditSamples: Int = 8
 
     public init() {}
 
@@ -60,6 +71,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
         case repairMode, forgetWeight, forgetBeta, eraseScope
+        case auditAttacks, relearnSteps, relearnLearningRate, exposureCandidates, finalAuditSamples
     }
 
     public init(from decoder: Decoder) throws {
@@ -111,6 +123,11 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
             }
             eraseScope = parsed
         }
+        auditAttacks = try c.decodeIfPresent(Bool.self, forKey: .auditAttacks) ?? d.auditAttacks
+        relearnSteps = try c.decodeIfPresent(Int.self, forKey: .relearnSteps) ?? d.relearnSteps
+        relearnLearningRate = try c.decodeIfPresent(Double.self, forKey: .relearnLearningRate) ?? d.relearnLearningRate
+        exposureCandidates = try c.decodeIfPresent(Int.self, forKey: .exposureCandidates) ?? d.exposureCandidates
+        finalAuditSamples = try c.decodeIfPresent(Int.self, forKey: .finalAuditSamples) ?? d.finalAuditSamples
         try validate()
     }
 
@@ -132,6 +149,10 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         if let t = targetExtractionRate { try check(t >= 0 && t <= 1, "targetExtractionRate must be in [0, 1]") }
         try check(maxPerplexityIncrease >= 0 && maxPerplexityIncrease <= 100, "maxPerplexityIncrease must be in [0, 100]")
         if let k = kAnonymity { try check(k >= 0 && k <= 1000, "kAnonymity must be between 0 and 1000") }
+        try check(relearnSteps >= 0 && relearnSteps <= 10000, "relearnSteps must be between 0 and 10000")
+        try check(relearnLearningRate > 0 && relearnLearningRate < 1, "relearnLearningRate must be in (0, 1)")
+        try check(exposureCandidates >= 0 && exposureCandidates <= 100_000, "exposureCandidates must be between 0 and 100000")
+        try check(finalAuditSamples >= 0 && finalAuditSamples <= 100, "finalAuditSamples must be between 0 and 100")
         if let detectors { _ = try SpanDetector.Kind.parseList(detectors.joined(separator: ",")) }
         try check(forgetWeight >= 0 && forgetWeight <= 100, "forgetWeight must be in [0, 100]")
         try check(forgetBeta > 0 && forgetBeta <= 100, "forgetBeta must be in (0, 100]")

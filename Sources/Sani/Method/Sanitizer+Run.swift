@@ -58,8 +58,10 @@ extension Sanitizer {
         let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
         let train = work.train, heldOut = work.heldOut, windows = work.windows
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
-        func runAudit(_ stage: String, epoch: Int?) throws -> AuditReport {
-            try auditor.audit(stage: stage, memorized: train, heldOut: heldOut, heldOutSplit: work.heldOutSplit,
+        // Before and after: the attacks too, when asked for.
+        let finalAuditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.finalAuditSettings(options))
+        func runAudit(_ stage: String, epoch: Int?, final: Bool = false) throws -> AuditReport {
+            try (final ? finalAuditor : auditor).audit(stage: stage, memorized: train, heldOut: heldOut, heldOutSplit: work.heldOutSplit,
                               progress: { done, total in
                 tracker.emit(.audit, epoch: epoch, step: done, steps: total, message: "audit \(stage)")
             }, isCancelled: isCancelled)
@@ -100,7 +102,7 @@ extension Sanitizer {
             tracker.resume(completedEpochs: saved.completedEpochs)
             tracker.emit(.preparing, step: 1, steps: 1, message: "resumed after epoch \(saved.completedEpochs)")
         } else {
-            let before = try runAudit("before", epoch: nil)
+            let before = try runAudit("before", epoch: nil, final: true)
             tracker.finishAuditBefore()
             var erase: EraseSummary?
             try readForgetReference(model)
@@ -168,10 +170,12 @@ extension Sanitizer {
             model.parameters.values.copy(from: best)
         }
         var after: AuditReport
-        if state.bestEpoch > 0 {
+        if state.bestEpoch > 0 && !options.auditAttacks {
             after = state.epochs[state.bestEpoch - 1]
         } else {
-            after = try runAudit("after", epoch: nil)
+            // The kept weights audited afresh, attacks included.
+            after = try runAudit("after", epoch: nil, final: true)
+            if state.bestEpoch > 0 { after.trainingLoss = state.epochs[state.bestEpoch - 1].trainingLoss }
         }
         after.stage = "after"
         try Self.wrapEngine { try model.save(to: inputs.output, companionsFrom: inputs.model) }

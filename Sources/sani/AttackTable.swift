@@ -1,0 +1,39 @@
+import Foundation
+import Sani
+
+/// The attack figures of audit reports side by side (one column per report), for the terminal. Empty when no
+/// report measured any attack.
+enum AttackTable {
+    static func render(_ reports: [AuditReport]) -> String {
+        let measured = reports.filter {
+            $0.membership != nil || $0.spanExtractionByPrefix != nil || $0.exposure != nil || $0.relearned != nil
+                || $0.sampledExtraction != nil
+        }
+        guard !measured.isEmpty else { return "" }
+        var rows: [[String]] = [["attack"] + measured.map(\.stage)]
+        func row(_ name: String, _ value: (AuditReport) -> String?) {
+            let values = measured.map { value($0) ?? "—" }
+            if values.contains(where: { $0 != "—" }) { rows.append([name] + values) }
+        }
+        func auc(_ x: Double) -> String { String(format: "%.3f", x) }
+        row("sampled extraction") { $0.sampledExtraction.map(AuditTable.percent) }
+        let prefixes = Set(measured.flatMap { $0.spanExtractionByPrefix.map { Array($0.keys) } ?? [] })
+            .sorted { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }
+        for p in prefixes {
+            row("span extraction, prefix \(p)") { $0.spanExtractionByPrefix?[p].map(AuditTable.percent) }
+        }
+        row("membership AUC, loss") { r in r.membership.map { auc($0.lossAUC) } }
+        row("membership AUC, min-k") { r in r.membership.map { auc($0.minKAUC) + String(format: " (k %.0f%%)", $0.k * 100) } }
+        row("exposure, mean bits") { r in
+            r.exposure.map { String(format: "%.2f of %.2f (%d spans)", $0.mean, $0.maxExposure, $0.spans) }
+        }
+        let labels = Set(measured.flatMap { $0.exposure.map { Array($0.byLabel.keys) } ?? [] }).sorted()
+        for label in labels {
+            row("exposure, \(label)") { r in r.exposure?.byLabel[label].map { String(format: "%.2f (%d)", $0.mean, $0.spans) } }
+        }
+        row("span extraction after relearning") { r in
+            r.relearned.map { "\(AuditTable.percent($0.spanExtraction)) after \($0.steps) steps" }
+        }
+        return AuditTable.table(rows).joined(separator: "\n")
+    }
+}
