@@ -32,6 +32,7 @@ struct MethodFlags: ParsableArguments {
     @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; causal models).")
     var forgetWeight = 0.0
     @Option(help: "Beta of targeted forgetting.") var forgetBeta = 0.5
+    @Option(help: "Labels targeted forgetting leaves alone, comma separated (e.g. INDIRECT).") var forgetSkip = ""
     @Option(help: "Erase scope: last (the last --erase-layers blocks) or scored (every block, neurons ranked by --selection).")
     var eraseScope = "last"
     // Attacks of the before / after audits.
@@ -79,6 +80,8 @@ struct MethodFlags: ParsableArguments {
         o.repairMode = mode
         o.forgetWeight = forgetWeight
         o.forgetBeta = forgetBeta
+        o.forgetSkipLabels = forgetSkip.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         guard let scope = EraseScope(rawValue: eraseScope) else {
             throw ValidationError("unknown erase scope \(eraseScope): last or scored")
         }

@@ -4,7 +4,8 @@ import SaniEngine
 /// (`ForgetTerms`) pushes down the probability of the true token relative to the model before sanitization.
 /// Causal models only (a masked model's targets change with every epoch's masking).
 public struct ForgetPlan: Sendable {
-    /// The corpus's windows (with the real identifiers).
+    /// The corpus's windows (with the real identifiers); their sensitive targets are the forgotten ones (the
+    /// spans of labels the plan leaves alone are not sensitive here).
     public let windows: TrainingWindows
     /// log p(target) of every window position under the model before sanitization (windows × length; read at
     /// sensitive targets only).
@@ -48,6 +49,9 @@ public struct ForgetPlan: Sendable {
         model.releaseActivations()
         return out
     }
+
+    /// The forgetting terms of the windows `indices`: weight 1 at their sensitive targets.
+    func terms(_ indices: [Int]) -> ForgetTerms { terms(indices, batch: windows.batch(indices)) }
 
     /// The forgetting terms of the windows `indices`, whose batch is `batch`: weight 1 at sensitive targets.
     func terms(_ indices: [Int], batch: WindowBatch) -> ForgetTerms {

@@ -19,6 +19,8 @@ public struct PreparedWork {
     /// What the repair trains on: `windows` (masked repair), or the corpus rewritten with surrogates, every
     /// position a target (surrogate repair).
     public let repairWindows: TrainingWindows
+    /// The windows of targeted forgetting: `windows`, with the spans of `forgetSkipLabels` not sensitive.
+    public let forgetWindows: TrainingWindows
 
     public init(inputs: SanitizationInputs, options: SanitizationOptions) throws {
         model = try Sanitizer.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) }
@@ -63,6 +65,16 @@ public struct PreparedWork {
                                   scheme: scheme)
         guard windows.count > 0 else {
             throw SaniError.invalidArgument("the corpus is too short to train on (\(train.tokenCount) tokens)")
+        }
+        if options.forgetSkipLabels.isEmpty {
+            forgetWindows = windows
+        } else {
+            let skipped = Set(options.forgetSkipLabels.map { $0.uppercased() })
+            var kept = train
+            for r in kept.records.indices {
+                kept.records[r].labels = kept.records[r].labels.map { $0.flatMap { skipped.contains($0.uppercased()) ? nil : $0 } }
+            }
+            forgetWindows = TrainingWindows(corpus: kept, length: windows.length, scheme: scheme)
         }
         switch options.repairMode {
         case .masked:

@@ -49,6 +49,9 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var forgetWeight: Double = 0
     /// β of the targeted-forgetting term (larger: it stops pushing sooner once the token has become unlikely).
     public var forgetBeta: Double = 0.5
+    /// Labels whose spans targeted forgetting leaves alone (e.g. `INDIRECT`, the k-anonymity words, which are
+    /// mostly general vocabulary that a model knows without the notes).
+    public var forgetSkipLabels: [String] = []
     /// Where erase draws its neurons from: the last L blocks (the paper) or every block by score.
     public var eraseScope: EraseScope = .last
     // Attacks of the audits before and after (the per-epoch audits stay cheap).
@@ -70,7 +73,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case weightDecay
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
-        case repairMode, forgetWeight, forgetBeta, eraseScope
+        case repairMode, forgetWeight, forgetBeta, forgetSkipLabels, eraseScope
         case auditAttacks, relearnSteps, relearnLearningRate, exposureCandidates, finalAuditSamples
     }
 
@@ -117,6 +120,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         }
         forgetWeight = try c.decodeIfPresent(Double.self, forKey: .forgetWeight) ?? d.forgetWeight
         forgetBeta = try c.decodeIfPresent(Double.self, forKey: .forgetBeta) ?? d.forgetBeta
+        forgetSkipLabels = try c.decodeIfPresent([String].self, forKey: .forgetSkipLabels) ?? d.forgetSkipLabels
         if let scope = try c.decodeIfPresent(String.self, forKey: .eraseScope) {
             guard let parsed = EraseScope(rawValue: scope) else {
                 throw SaniError.invalidArgument("eraseScope must be last or scored, not \"\(scope)\"")

@@ -79,13 +79,13 @@ extension Sanitizer {
         var forgetReference: [Float]?
         func forgetPlan() -> ForgetPlan? {
             guard let reference = forgetReference else { return nil }
-            return ForgetPlan(windows: windows, reference: reference, beta: Float(options.forgetBeta),
+            return ForgetPlan(windows: work.forgetWindows, reference: reference, beta: Float(options.forgetBeta),
                               weight: Float(options.forgetWeight), sharesRepairWindows: options.repairMode == .masked)
         }
         func readForgetReference(_ from: any LanguageModel) throws {
             guard options.forgetWeight > 0 && options.method.repairs else { return }
             tracker.emit(.erase, step: 0, steps: 1, message: "reading the model's probabilities of the sensitive tokens")
-            forgetReference = try ForgetPlan.reference(model: from, windows: windows, batchSize: options.batchSize,
+            forgetReference = try ForgetPlan.reference(model: from, windows: work.forgetWindows, batchSize: options.batchSize,
                                                        isCancelled: isCancelled)
         }
         let optimizer = AdamW(parameters: model.parameters,

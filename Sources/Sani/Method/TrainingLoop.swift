@@ -26,7 +26,7 @@ public enum TrainingLoop {
                 }
                 if forget.sharesRepairWindows {
                     return try model.accumulateGradients(tokens: b.tokens, targets: b.targets, weights: b.weights,
-                                                         forget: forget.terms(batch, batch: b),
+                                                         forget: forget.terms(batch),
                                                          batch: batch.count, length: windows.length)
                 }
                 let repairLoss = try model.accumulateGradients(tokens: b.tokens, targets: b.targets, weights: b.weights,
