@@ -33,6 +33,8 @@ struct MethodFlags: ParsableArguments {
     var forgetWeight = 0.0
     @Option(help: "Beta of targeted forgetting.") var forgetBeta = 0.5
     @Option(help: "Labels targeted forgetting leaves alone, comma separated (e.g. INDIRECT).") var forgetSkip = ""
+    @Option(help: "Targeted forgetting at all sensitive targets, or only at identifier tokens (used mostly inside spans): all or identifier.")
+    var forgetTokens = "all"
     @Option(help: "Erase scope: last (the last --erase-layers blocks) or scored (every block, neurons ranked by --selection).")
     var eraseScope = "last"
     // Attacks of the before / after audits.
@@ -80,6 +82,10 @@ struct MethodFlags: ParsableArguments {
         o.repairMode = mode
         o.forgetWeight = forgetWeight
         o.forgetBeta = forgetBeta
+        guard ["all", "identifier"].contains(forgetTokens) else {
+            throw ValidationError("unknown forget tokens \(forgetTokens): all or identifier")
+        }
+        o.forgetIdentifierTokensOnly = forgetTokens == "identifier"
         o.forgetSkipLabels = forgetSkip.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         guard let scope = EraseScope(rawValue: eraseScope) else {

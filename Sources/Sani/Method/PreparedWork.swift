@@ -19,7 +19,8 @@ public struct PreparedWork {
     /// What the repair trains on: `windows` (masked repair), or the corpus rewritten with surrogates, every
     /// position a target (surrogate repair).
     public let repairWindows: TrainingWindows
-    /// The windows of targeted forgetting: `windows`, with the spans of `forgetSkipLabels` not sensitive.
+    /// The windows of targeted forgetting: `windows`, with the spans of `forgetSkipLabels` not sensitive, and
+    /// with `forgetIdentifierTokensOnly` only the tokens the corpus uses mostly inside identifiers.
     public let forgetWindows: TrainingWindows
 
     public init(inputs: SanitizationInputs, options: SanitizationOptions) throws {
@@ -66,13 +67,18 @@ public struct PreparedWork {
         guard windows.count > 0 else {
             throw SaniError.invalidArgument("the corpus is too short to train on (\(train.tokenCount) tokens)")
         }
-        if options.forgetSkipLabels.isEmpty {
+        if options.forgetSkipLabels.isEmpty && !options.forgetIdentifierTokensOnly {
             forgetWindows = windows
         } else {
             let skipped = Set(options.forgetSkipLabels.map { $0.uppercased() })
+            let identifierTokens = Set(train.identifierTokens(share: 0.5).map(Int32.init))
             var kept = train
             for r in kept.records.indices {
-                kept.records[r].labels = kept.records[r].labels.map { $0.flatMap { skipped.contains($0.uppercased()) ? nil : $0 } }
+                let ids = kept.records[r].ids
+                kept.records[r].labels = zip(ids, kept.records[r].labels).map { id, label in
+                    guard let label, !skipped.contains(label.uppercased()) else { return nil }
+                    return !options.forgetIdentifierTokensOnly || identifierTokens.contains(id) ? label : nil
+                }
             }
             forgetWindows = TrainingWindows(corpus: kept, length: windows.length, scheme: scheme)
         }

@@ -52,6 +52,9 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// Labels whose spans targeted forgetting leaves alone (e.g. `INDIRECT`, the k-anonymity words, which are
     /// mostly general vocabulary that a model knows without the notes).
     public var forgetSkipLabels: [String] = []
+    /// Targeted forgetting only where the target is a token the corpus uses mostly (≥ 50 %) inside sensitive
+    /// spans: what is particular to identifiers goes, the words and formats they share with ordinary text stay.
+    public var forgetIdentifierTokensOnly: Bool = false
     /// Where erase draws its neurons from: the last L blocks (the paper) or every block by score.
     public var eraseScope: EraseScope = .last
     // Attacks of the audits before and after (the per-epoch audits stay cheap).
@@ -73,7 +76,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case weightDecay
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
-        case repairMode, forgetWeight, forgetBeta, forgetSkipLabels, eraseScope
+        case repairMode, forgetWeight, forgetBeta, forgetSkipLabels, forgetIdentifierTokensOnly, eraseScope
         case auditAttacks, relearnSteps, relearnLearningRate, exposureCandidates, finalAuditSamples
     }
 
@@ -121,6 +124,8 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         forgetWeight = try c.decodeIfPresent(Double.self, forKey: .forgetWeight) ?? d.forgetWeight
         forgetBeta = try c.decodeIfPresent(Double.self, forKey: .forgetBeta) ?? d.forgetBeta
         forgetSkipLabels = try c.decodeIfPresent([String].self, forKey: .forgetSkipLabels) ?? d.forgetSkipLabels
+        forgetIdentifierTokensOnly = try c.decodeIfPresent(Bool.self, forKey: .forgetIdentifierTokensOnly)
+            ?? d.forgetIdentifierTokensOnly
         if let scope = try c.decodeIfPresent(String.self, forKey: .eraseScope) {
             guard let parsed = EraseScope(rawValue: scope) else {
                 throw SaniError.invalidArgument("eraseScope must be last or scored, not \"\(scope)\"")
