@@ -173,8 +173,10 @@ struct AuditCommand: ParsableCommand {
         let bar = TerminalProgress()
         let report = try reportingErrors { () -> AuditReport in
             let work = try PreparedWork(inputs: inputs, options: options)
-            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer,
-                                  settings: PreparedWork.finalAuditSettings(options))
+            // A masked model is audited as the method audits it (the attacks are for causal models).
+            let settings = work.model.objective == .causal ? PreparedWork.finalAuditSettings(options)
+                : PreparedWork.auditSettings(options)
+            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings)
             return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut,
                                      heldOutSplit: work.heldOutSplit) { done, total in
                 bar.update(SanitizationProgress(phase: .audit, epoch: nil, epochs: 0, step: done, steps: total,

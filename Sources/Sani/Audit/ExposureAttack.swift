@@ -31,8 +31,10 @@ extension Auditor {
             let truth = Array(record.ids[span.range])
             var rng = RandomSource(seed: settings.seed &+ 0xC0FFEE &+ UInt64(index) &* 0x9E37_79B9)
             let text = tokenizer.decode(truth.map(Int.init))
+            // A candidate is cut, like the span, to leave at least one token of prefix inside the context.
             let others = (0..<candidates).map { _ in
-                tokenizer.encode(ExposureCandidates.draw(like: text, using: &rng)).map { Int32($0) }
+                tokenizer.encode(ExposureCandidates.draw(like: text, using: &rng)).prefix(model.maxPositions - 1)
+                    .map { Int32($0) }
             }
             let longest = ([truth] + others).map(\.count).max() ?? truth.count
             let prefixLength = max(1, min(settings.prefixTokens, model.maxPositions - longest))

@@ -58,8 +58,10 @@ extension Sanitizer {
         let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
         let train = work.train, heldOut = work.heldOut, windows = work.windows
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
-        // Before and after: the attacks too, when asked for.
-        let finalAuditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.finalAuditSettings(options))
+        // Before and after: the attacks too, when asked for (causal models; a masked model's audits stay as they are).
+        let attacks = options.auditAttacks && model.objective == .causal
+        let finalAuditor = attacks
+            ? Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.finalAuditSettings(options)) : auditor
         func runAudit(_ stage: String, epoch: Int?, final: Bool = false) throws -> AuditReport {
             try (final ? finalAuditor : auditor).audit(stage: stage, memorized: train, heldOut: heldOut, heldOutSplit: work.heldOutSplit,
                               progress: { done, total in
@@ -170,7 +172,7 @@ extension Sanitizer {
             model.parameters.values.copy(from: best)
         }
         var after: AuditReport
-        if state.bestEpoch > 0 && !options.auditAttacks {
+        if state.bestEpoch > 0 && !attacks {
             after = state.epochs[state.bestEpoch - 1]
         } else {
             // The kept weights audited afresh, attacks included.
