@@ -108,6 +108,7 @@ final class MethodPiecesTests: XCTestCase {
         let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
         try MethodTestSupport.smallCorpus(at: corpusURL)
         var options = SanitizationOptions()
+        options.auditAttacks = false  // the attacks have tests of their own
         options.eraseLayers = 2
         options.heldOutFraction = 0
         options.sequenceLength = 16
@@ -138,6 +139,7 @@ final class RepairScheduleTests: XCTestCase {
         try MethodTestSupport.smallCorpus(at: corpusURL)
         func repair(_ shape: LearningRateSchedule.Shape?) throws -> [Float] {
             var options = SanitizationOptions()
+            options.auditAttacks = false  // the attacks have tests of their own
             options.method = .repairOnly
             options.heldOutFraction = 0
             options.sequenceLength = 16
