@@ -7,8 +7,8 @@
 #
 # Each scenario works in WORK_FOLDER/<scenario>; what is there already (notes, models, row reports) is reused.
 #   gpt2     the paper's setting: a 4-block GPT-2 trained on 240 general notes (`sani demo`), fine-tuned on a
-#            hospital's 60 notes for 15 epochs; utility on 15 notes about patients no model saw. About a minute
-#            a row on 2 cores.
+#            hospital's 60 notes for 15 epochs; utility on 15 notes about patients no model saw. On 2 cores shared
+#            with other builds: general model 17 min, fine-tune 5 min, audits under a minute, rows 1.5-3 min.
 #   smollm2  SmolLM2-135M (scripts/fetch-assets.sh smollm2) fine-tuned on 40 notes for SMOLLM2_EPOCHS epochs
 #            against a terms list of their names; about 8 minutes a row.
 #

@@ -100,7 +100,7 @@ def bars(f, floor, reference_ppl):
         f"tokens ≤ floor+{TOKENS_ABOVE_FLOOR:g} {mark(f['tokens'], lambda v: 100 * v <= 100 * floor + TOKENS_ABOVE_FLOOR)}",
         f"MIA ≤{MIA_MAX:g} {mark(max(mias) if mias else None, lambda v: v <= MIA_MAX)}",
         f"relearned ≤{100 * RELEARNED_MAX:g} % {mark(f['relearned'], lambda v: v <= RELEARNED_MAX)}",
-        f"ppl ≤ +{100 * PPL_RISE_MAX:g} % {mark(rise, lambda v: v <= PPL_RISE_MAX)} ({100 * rise:+.1f} %)",
+        f"ppl ≤ +{100 * PPL_RISE_MAX:g} % {mark(rise, lambda v: v <= PPL_RISE_MAX)} ({100 * rise:+.2f} %)",
     ])
 
 
