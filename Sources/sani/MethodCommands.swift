@@ -29,9 +29,9 @@ struct MethodFlags: ParsableArguments {
     @Flag(help: "Put regurgitated sensitive strings in the report (off: never).") var examples = false
     @Option(help: "Repair data: masked (no loss on sensitive targets, the paper) or surrogate (spans replaced by stand-ins of their label and shape).")
     var repair = "masked"
-    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; causal models).")
-    var forgetWeight = 0.0
-    @Option(help: "Beta of targeted forgetting.") var forgetBeta = 0.5
+    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; default 1 for causal models, off for masked ones).")
+    var forgetWeight: Double?
+    @Option(help: "Beta of targeted forgetting.") var forgetBeta = 2.0
     @Option(help: "Labels targeted forgetting leaves alone, comma separated (e.g. INDIRECT).") var forgetSkip = ""
     @Option(help: "Targeted forgetting at all sensitive targets, or only at identifier tokens (used mostly inside spans): all or identifier.")
     var forgetTokens = "all"

@@ -75,6 +75,7 @@ final class BaseModelEraseTests: XCTestCase {
         try MethodTestSupport.smallCorpus(at: corpusURL)
         var options = SanitizationOptions()
         options.auditAttacks = false  // the attacks have tests of their own
+        options.forgetWeight = 0      // the paper's repair
         options.heldOutFraction = 0
         options.sequenceLength = 16
         options.epochs = 0

@@ -54,9 +54,9 @@ final class ForgettingRepairTests: XCTestCase {
     }
 
     func testForgettingAndSurrogatesForgetMoreThanTheMaskedRepair() throws {
-        let masked = try run({ _ in }, name: "masked")
-        let forget = try run({ $0.forgetWeight = 1 }, name: "forget")
-        let surrogate = try run({ $0.repairMode = .surrogate }, name: "surrogate")
+        let masked = try run({ $0.forgetWeight = 0 }, name: "masked")
+        let forget = try run({ _ in }, name: "forget")   // targeted forgetting is the default of causal models
+        let surrogate = try run({ $0.repairMode = .surrogate; $0.forgetWeight = 0 }, name: "surrogate")
         let before = masked.before
         for (name, r) in [("masked", masked), ("forget", forget), ("surrogate", surrogate)] {
             print("\(name): tokens \(before.tokenRegurgitation.rate) -> \(r.after.tokenRegurgitation.rate), spans \(before.spanExtraction.rate) -> \(r.after.spanExtraction.rate), ppl \(before.utility.perplexity) -> \(r.after.utility.perplexity)")
@@ -68,7 +68,9 @@ final class ForgettingRepairTests: XCTestCase {
         XCTAssertLessThanOrEqual(surrogate.after.spanExtraction.rate, masked.after.spanExtraction.rate)
         // The options are in the report, so a reader knows which repair made the figures.
         XCTAssertEqual(surrogate.options.repairMode, .surrogate)
-        XCTAssertEqual(forget.options.forgetWeight, 1)
+        XCTAssertNil(forget.options.forgetWeight)
+        XCTAssertEqual(forget.options.effectiveForgetWeight(.causal), 1)
+        XCTAssertEqual(forget.options.effectiveForgetWeight(.masked), 0)
     }
 
     func testSurrogateAndForgettingTogetherAndScoredErase() throws {
@@ -92,6 +94,7 @@ final class ForgettingRepairTests: XCTestCase {
     func testOptionsAreCheckedAndDecodedStrictly() throws {
         XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"repairMode":"fake"}"#.utf8)))
         XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"forgetWeight":-1}"#.utf8)))
+        XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"forgetBeta":0}"#.utf8)))
         XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"eraseScope":"scored"}"#.utf8)),
                              "a scored erase needs a scoring selection")
         let o = try JSONDecoder().decode(SanitizationOptions.self, from: Data(

@@ -20,6 +20,7 @@ final class HeldOutNotesTests: XCTestCase {
     func options() -> SanitizationOptions {
         var o = SanitizationOptions()
         o.auditAttacks = false  // the attacks have tests of their own
+        o.forgetWeight = 0      // the paper's repair
         o.kAnonymity = 0
         o.heldOutFraction = 0.3
         o.sequenceLength = 64

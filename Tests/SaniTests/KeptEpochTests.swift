@@ -15,6 +15,7 @@ final class KeptEpochTests: XCTestCase {
     func sanitizer(target: Double? = nil) -> Sanitizer {
         var o = SanitizationOptions()
         o.auditAttacks = false  // the attacks have tests of their own
+        o.forgetWeight = 0      // the paper's repair
         o.targetExtractionRate = target
         let url = URL(fileURLWithPath: "/nonexistent")
         return Sanitizer(inputs: SanitizationInputs(model: url, corpus: url, output: url), options: o)

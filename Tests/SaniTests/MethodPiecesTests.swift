@@ -109,6 +109,7 @@ final class MethodPiecesTests: XCTestCase {
         try MethodTestSupport.smallCorpus(at: corpusURL)
         var options = SanitizationOptions()
         options.auditAttacks = false  // the attacks have tests of their own
+        options.forgetWeight = 0      // the paper's repair
         options.eraseLayers = 2
         options.heldOutFraction = 0
         options.sequenceLength = 16
@@ -140,6 +141,7 @@ final class RepairScheduleTests: XCTestCase {
         func repair(_ shape: LearningRateSchedule.Shape?) throws -> [Float] {
             var options = SanitizationOptions()
             options.auditAttacks = false  // the attacks have tests of their own
+            options.forgetWeight = 0      // the paper's repair
             options.method = .repairOnly
             options.heldOutFraction = 0
             options.sequenceLength = 16

@@ -45,10 +45,11 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// surrogates in place of the sensitive spans.
     public var repairMode: RepairMode = .masked
     /// λ of targeted forgetting during repair (0: off): an NPO term at every sensitive target of the corpus that
-    /// pushes down the probability of the true token relative to the model before sanitization. Causal models.
-    public var forgetWeight: Double = 0
+    /// pushes down the probability of the true token relative to the model before sanitization. Causal models;
+    /// nil: the default, 1 for causal models and off for masked ones (see `effectiveForgetWeight`).
+    public var forgetWeight: Double?
     /// β of the targeted-forgetting term (larger: it stops pushing sooner once the token has become unlikely).
-    public var forgetBeta: Double = 0.5
+    public var forgetBeta: Double = 2
     /// Labels whose spans targeted forgetting leaves alone (e.g. `INDIRECT`, the k-anonymity words, which are
     /// mostly general vocabulary that a model knows without the notes).
     public var forgetSkipLabels: [String] = []
@@ -70,6 +71,14 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var finalAuditSamples: Int = 8
 
     public init() {}
+
+    /// The targeted-forgetting weight a model of `objective` is repaired with: the one asked for, else 1 for
+    /// causal models (the default that measured best, README, Results) and 0 for masked ones.
+    public func effectiveForgetWeight(_ objective: LanguageModelObjective) -> Double {
+        forgetWeight ?? (objective == .causal ? Self.defaultCausalForgetWeight : 0)
+    }
+
+    public static let defaultCausalForgetWeight = 1.0
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case method, selection, eraseLayers, eraseFraction, epochs, learningRate, warmupSteps, learningRateSchedule
@@ -121,7 +130,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
             }
             repairMode = parsed
         }
-        forgetWeight = try c.decodeIfPresent(Double.self, forKey: .forgetWeight) ?? d.forgetWeight
+        forgetWeight = try c.decodeIfPresent(Double.self, forKey: .forgetWeight)
         forgetBeta = try c.decodeIfPresent(Double.self, forKey: .forgetBeta) ?? d.forgetBeta
         forgetSkipLabels = try c.decodeIfPresent([String].self, forKey: .forgetSkipLabels) ?? d.forgetSkipLabels
         forgetIdentifierTokensOnly = try c.decodeIfPresent(Bool.self, forKey: .forgetIdentifierTokensOnly)
@@ -163,7 +172,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         try check(exposureCandidates >= 0 && exposureCandidates <= 100_000, "exposureCandidates must be between 0 and 100000")
         try check(finalAuditSamples >= 0 && finalAuditSamples <= 100, "finalAuditSamples must be between 0 and 100")
         if let detectors { _ = try SpanDetector.Kind.parseList(detectors.joined(separator: ",")) }
-        try check(forgetWeight >= 0 && forgetWeight <= 100, "forgetWeight must be in [0, 100]")
+        if let w = forgetWeight { try check(w >= 0 && w <= 100, "forgetWeight must be in [0, 100]") }
         try check(forgetBeta > 0 && forgetBeta <= 100, "forgetBeta must be in (0, 100]")
         try check(eraseScope == .last || selection != .random,
                   "eraseScope scored ranks neurons by score: use selection activation or gradient")

@@ -73,7 +73,8 @@ extension Sanitizer {
         let fingerprint = SanitizationCheckpoint.fingerprint(inputs: inputs, options: options)
         let repairWindows = work.repairWindows
         let stepsPerEpoch = (repairWindows.count + options.batchSize - 1) / options.batchSize
-        if options.forgetWeight > 0 && model.objective != .causal {
+        let forgetWeight = options.effectiveForgetWeight(model.objective)
+        if forgetWeight > 0 && model.objective != .causal {
             throw SaniError.invalidArgument("targeted forgetting (forgetWeight) works on causal models (GPT-2, Llama); this is a \(model.family) model")
         }
         // Targeted forgetting compares with the model before sanitization: its log-probabilities of the
@@ -82,11 +83,11 @@ extension Sanitizer {
         func forgetPlan() -> ForgetPlan? {
             guard let reference = forgetReference else { return nil }
             return ForgetPlan(windows: work.forgetWindows, reference: reference, beta: Float(options.forgetBeta),
-                              weight: Float(options.forgetWeight), sharesRepairWindows: options.repairMode == .masked)
+                              weight: Float(forgetWeight), sharesRepairWindows: options.repairMode == .masked)
         }
-        func readForgetReference(_ from: any LanguageModel) throws {
-            guard options.forgetWeight > 0 && options.method.repairs else { return }
-            tracker.emit(.erase, step: 0, steps: 1, message: "reading the model's probabilities of the sensitive tokens")
+        func readForgetReference(_ from: any LanguageModel, phase: SanitizationPhase) throws {
+            guard forgetWeight > 0 && options.method.repairs else { return }
+            tracker.emit(phase, step: 0, steps: 1, message: "reading the model's probabilities of the sensitive tokens")
             forgetReference = try ForgetPlan.reference(model: from, windows: work.forgetWindows, batchSize: options.batchSize,
                                                        isCancelled: isCancelled)
         }
@@ -98,8 +99,9 @@ extension Sanitizer {
             state = saved
             best = try saved.restore(folder: folder, parameters: model.parameters, optimizer: optimizer)
             if best == nil && saved.bestEpoch > 0 { best = model.parameters.values.clone() }
-            if options.forgetWeight > 0 && options.method.repairs && saved.completedEpochs < options.epochs {
-                try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) })
+            if forgetWeight > 0 && options.method.repairs && saved.completedEpochs < options.epochs {
+                try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) },
+                                        phase: .preparing)
             }
             tracker.resume(completedEpochs: saved.completedEpochs)
             tracker.emit(.preparing, step: 1, steps: 1, message: "resumed after epoch \(saved.completedEpochs)")
@@ -107,7 +109,7 @@ extension Sanitizer {
             let before = try runAudit("before", epoch: nil, final: true)
             tracker.finishAuditBefore()
             var erase: EraseSummary?
-            try readForgetReference(model)
+            try readForgetReference(model, phase: .erase)
             if options.method.erases {
                 tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
                              + (inputs.base == nil ? "" : " back to the base model"))
