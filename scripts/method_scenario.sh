@@ -120,10 +120,15 @@ scenario_gpt2() {
     COMMON=(--corpus "$W/hospital.jsonl" --held-out-corpus "$W/held.jsonl" --length 256 --json "${AUDIT_EXTRA[@]}")
     audit "$BASE" "$W/audit-general.json"
     audit "$W/fine-tuned" "$W/audit-fine-tuned.json"
-    run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 5e-4)|--lr 5e-4
-repair-only|\`repair-only\`, 2 epochs at 5e-4|--method repair-only --lr 5e-4
-erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only
-sani-base-L4|\`sani --base-model\` (the general model), L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4"
+    run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 5e-4)|--lr 5e-4 --forget-weight 0 --no-attacks
+repair-only|\`repair-only\`, 2 epochs at 5e-4|--method repair-only --lr 5e-4 --forget-weight 0 --no-attacks
+erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
+sani-base-L4|\`sani --base-model\` (the general model), L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0 --no-attacks
+forget-base-L4|targeted forgetting (λ = 1, β = 2, the new default) with \`--base-model\`, L = 4, r = 1, 1 epoch at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --epochs 1
+forget-base-L4-2ep|targeted forgetting (λ = 1, β = 2) with \`--base-model\`, L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --no-attacks
+forget-l03-base-L4|targeted forgetting λ = 0.3, β = 0.5, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0.3 --forget-beta 0.5 --no-attacks
+surrogate-base-L4|surrogate repair, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --repair surrogate --forget-weight 0 --no-attacks
+forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r = 0.5), 2 epochs at 5e-4|--lr 5e-4 --no-attacks"
     echo "### gpt2: the paper's setting (4-block GPT-2, 60 hospital notes, 15 held-out notes)"
     python3 scripts/method_table.py "$W" --general-label "general model (never saw the hospital's notes)"
 }
@@ -164,10 +169,11 @@ EOF
             --k 0 --length 256 --json "${AUDIT_EXTRA[@]}")
     audit "$BASE" "$W/audit-general.json"
     audit "$W/fine-tuned" "$W/audit-fine-tuned.json"
-    run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 1e-4)|
-repair-only|\`repair-only\`, 2 epochs at 1e-4|--method repair-only
-erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only
-sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1"
+    run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 1e-4)|--forget-weight 0 --no-attacks
+repair-only|\`repair-only\`, 2 epochs at 1e-4|--method repair-only --forget-weight 0 --no-attacks
+erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
+forget-base-L4|targeted forgetting (the new default) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 1 epoch|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-attacks
+sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 0 --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 10 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
