@@ -3,7 +3,7 @@ import Foundation
 import Sani
 import SaniEngine
 
-/// Flags that map onto `SanitizationOptions` (defaults follow the paper).
+/// Flags that map onto `SanitizationOptions` (defaults follow the paper, targeted forgetting aside).
 struct MethodFlags: ParsableArguments {
     @Option(help: "sani (erase + repair), repair-only or erase-only.") var method: String = "sani"
     @Option(help: "Neuron selection: random (the paper), activation or gradient.") var selection: String = "random"

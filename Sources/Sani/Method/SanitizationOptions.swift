@@ -2,8 +2,9 @@ import Foundation
 import SaniEngine
 
 /// Every parameter of a sanitization, with defaults that follow the paper (erase the final block's MLP with
-/// r = 0.5 chosen at random, then repair for up to 2 epochs). Decoding rejects unknown fields, so a typo in a
-/// job request is an error rather than a silently ignored setting.
+/// r = 0.5 chosen at random, then repair for up to 2 epochs), but for targeted forgetting during the repair, on
+/// for causal models (see `effectiveForgetWeight`). Decoding rejects unknown fields, so a typo in a job request
+/// is an error rather than a silently ignored setting.
 public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var method: SanitizationMethod = .sani
     public var selection: NeuronSelection = .random
