@@ -193,7 +193,8 @@ EOF
     run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 1e-4)|--forget-weight 0 --no-attacks
 repair-only|\`repair-only\`, 2 epochs at 1e-4|--method repair-only --forget-weight 0 --no-attacks
 erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
-forget-base-L4|targeted forgetting (the new default) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 1 epoch|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-attacks
+forget-base-L4|targeted forgetting (the default) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1
+forget-base-L4-2ep|targeted forgetting (the default) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1
 sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 0 --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 10 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+@testable import Sani
+import SaniEngine
+
+/// The audit against what a model that never saw the identifiers does: membership of the identifiers alone,
+/// span extraction beyond a reference model, and the fine-tune that never learns a sensitive token.
+final class CounterfactualAuditTests: XCTestCase {
+    func tuneOptions() -> FineTuner.Options {
+        var tune = FineTuner.Options()
+        tune.epochs = 150
+        tune.learningRate = 1e-2
+        tune.batchSize = 4
+        tune.sequenceLength = 32
+        tune.warmupSteps = 5
+        return tune
+    }
+
+    func work(model: URL, dir: URL) throws -> PreparedWork {
+        let corpusURL = dir.appendingPathComponent("c.jsonl"), heldOutURL = dir.appendingPathComponent("h.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpusURL)
+        try AttackAuditTests.heldOutNotes(at: heldOutURL)
+        var options = SanitizationOptions()
+        options.kAnonymity = 0
+        return try PreparedWork(inputs: SanitizationInputs(model: model, corpus: corpusURL, heldOut: heldOutURL, output: dir),
+                                options: options)
+    }
+
+    func settings() -> AuditSettings {
+        var settings = AuditSettings()
+        settings.contextLength = 128
+        var attacks = AttackSettings()
+        attacks.relearnSteps = 0
+        attacks.exposureCandidates = 0
+        settings.attacks = attacks
+        return settings
+    }
+
+    func audit(_ work: PreparedWork, reference: (any LanguageModel)? = nil) throws -> AuditReport {
+        try Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings(), reference: reference)
+            .audit(stage: "t", memorized: work.train, heldOut: work.heldOut)
+    }
+
+    func testReferenceExtractionAndIdentifierMembershipSeparateMemoryFromChance() throws {
+        let untrainedFolder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 48, seed: 4)
+        let dir = try MethodTestSupport.temporaryFolder()
+        try MethodTestSupport.smallCorpus(at: dir.appendingPathComponent("c.jsonl"))
+        let trained = dir.appendingPathComponent("trained")
+        try FineTuner(options: tuneOptions()).run(modelFolder: untrainedFolder, corpus: dir.appendingPathComponent("c.jsonl"),
+                                                  output: trained)
+        let memorizing = try work(model: trained, dir: dir)
+        let untrained = try work(model: untrainedFolder, dir: dir)
+
+        // Against a model that knows nothing, every extracted span is beyond the reference.
+        let report = try audit(memorizing, reference: untrained.model)
+        let beyond = try XCTUnwrap(report.beyondReference)
+        XCTAssertGreaterThan(report.spanExtraction.count, 0)
+        XCTAssertEqual(beyond.referenceExtraction.count, 0)
+        XCTAssertEqual(beyond.spanExtraction, report.spanExtraction)
+        XCTAssertEqual(beyond.spanExtractionByLabel, report.spanExtractionByLabel)
+
+        // Against itself, nothing is: the reference reproduces exactly what the model does.
+        let itself = try LanguageModelLoader.load(folder: trained)
+        let selfReport = try audit(memorizing, reference: itself)
+        let selfBeyond = try XCTUnwrap(selfReport.beyondReference)
+        XCTAssertEqual(selfBeyond.spanExtraction.count, 0)
+        XCTAssertEqual(selfBeyond.spanExtraction.total, report.spanExtraction.total)
+        XCTAssertEqual(selfBeyond.referenceExtraction, report.spanExtraction)
+        // The reference changes no other figure.
+        XCTAssertEqual(selfReport.spanExtraction, report.spanExtraction)
+        XCTAssertEqual(selfReport.tokenRegurgitation, report.tokenRegurgitation)
+        XCTAssertNil(try audit(memorizing).beyondReference)
+
+        // Identifier membership: every training note carries a name and a record number, every held-out note too.
+        let identifiers = try XCTUnwrap(report.membership?.identifiers)
+        XCTAssertEqual(identifiers.members, 6)
+        XCTAssertEqual(identifiers.nonMembers, 4)
+        XCTAssertGreaterThan(identifiers.lossAUC, 0.9)
+        let chance = try XCTUnwrap(try audit(untrained).membership?.identifiers)
+        XCTAssertLessThan(chance.lossAUC, identifiers.lossAUC)
+    }
+
+    func testAFineTuneThatNeverLearnsTheIdentifiersDoesNotRegurgitateThem() throws {
+        let untrainedFolder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 48, seed: 4)
+        let dir = try MethodTestSupport.temporaryFolder()
+        let corpus = dir.appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpus)
+        let taught = dir.appendingPathComponent("taught"), neverTaught = dir.appendingPathComponent("never")
+        try FineTuner(options: tuneOptions()).run(modelFolder: untrainedFolder, corpus: corpus, output: taught)
+        var options = tuneOptions()
+        options.neverLearn = BlacklistBuilder.Options(useAnnotations: true, detectors: [])
+        let losses = try FineTuner(options: options).run(modelFolder: untrainedFolder, corpus: corpus, output: neverTaught)
+        XCTAssertLessThan(try XCTUnwrap(losses.last), try XCTUnwrap(losses.first))
+
+        let before = try audit(try work(model: taught, dir: dir))
+        let counterfactual = try audit(try work(model: neverTaught, dir: dir))
+        // The ordinary fine-tune regurgitates its identifiers; the one that never learned them does not, though
+        // it learned the rest of the notes as well.
+        XCTAssertGreaterThan(before.tokenRegurgitation.rate, 0.5)
+        XCTAssertGreaterThan(before.spanExtractionByLabel["MEDICALRECORD"]?.count ?? 0, 3)
+        XCTAssertEqual(counterfactual.spanExtractionByLabel["MEDICALRECORD"]?.count ?? 0, 0)
+        XCTAssertLessThan(counterfactual.tokenRegurgitation.rate, before.tokenRegurgitation.rate - 0.3)
+        // Identifier membership is not a figure such a model brings to chance: the training names and record
+        // numbers were read as inputs (their embedding rows trained), the held-out ones never were.
+        print("identifier membership AUC: taught \(before.membership?.identifiers?.lossAUC ?? -1), never taught \(counterfactual.membership?.identifiers?.lossAUC ?? -1)")
+    }
+}
