@@ -8,7 +8,7 @@
 # Exits non-zero when any run has a failure, an error, or a server log line about an unhandled error.
 #
 # Knobs (environment):
-#   MAX_EXAMPLES     test cases per operation and phase (default 10: the short CI run; 100+ for a thorough one)
+#   MAX_EXAMPLES     test cases per operation and phase (default 25: the short CI run; 100+ for a thorough one)
 #   CONTRACT_SEED    schemathesis seed (default 1, so a failure can be replayed)
 #   CONTRACT_MODES   runs to do (default "open keys")
 #   CONTRACT_TIMEOUT hard limit of one schemathesis run in seconds (default 900)
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-MAX_EXAMPLES=${MAX_EXAMPLES:-10}
+MAX_EXAMPLES=${MAX_EXAMPLES:-25}
 CONTRACT_SEED=${CONTRACT_SEED:-1}
 CONTRACT_MODES=${CONTRACT_MODES:-"open keys"}
 CONTRACT_TIMEOUT=${CONTRACT_TIMEOUT:-900}
@@ -89,6 +89,7 @@ trap 'exit 130' INT TERM
 start_server() {
   local mode=$1 data="$work/$1/data" log="$work/$1/server.log"
   mkdir -p "$data"
+  : >"$log"
   local env_keys=()
   if [ "$mode" = keys ]; then env_keys=(SANI_API_KEYS="tenant-a:$key_a,tenant-b:$key_b"); fi
   # URL fetches are tested only where nothing can leave the machine (the private network namespace).
@@ -99,7 +100,7 @@ start_server() {
   server_pid=$!
   port=""
   for _ in $(seq 1 300); do
-    port=$(sed -n 's|.*sani listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" | head -n 1)
+    port=$(sed -n 's|.*sani listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$log" | head -n 1 || true)
     [ -n "$port" ] && break
     kill -0 "$server_pid" 2>/dev/null || { echo "contract: sani serve exited:" >&2; cat "$log" >&2; exit 2; }
     sleep 0.2
@@ -196,11 +197,12 @@ for mode in $CONTRACT_MODES; do
   echo "contract: $mode run against http://127.0.0.1:$port (max $MAX_EXAMPLES examples, seed $CONTRACT_SEED)"
   report="$work/$mode/report"
   set +e
-  timeout --kill-after=10 "$CONTRACT_TIMEOUT" "$st" --config-file "$config" run "$spec" \
+  # From the run's folder: schemathesis keeps its cache (.schemathesis/) in the current folder.
+  (cd "$work/$mode" && timeout --kill-after=10 "$CONTRACT_TIMEOUT" "$st" --config-file "$config" run "$spec" \
     --url "http://127.0.0.1:$port" --max-examples "$MAX_EXAMPLES" --seed "$CONTRACT_SEED" \
     --request-timeout "$REQUEST_TIMEOUT" --workers 1 --no-color --generation-database none \
     --report junit,ndjson --report-junit-path "$report/junit.xml" --report-ndjson-path "$report/events.ndjson" \
-    >"$work/$mode/schemathesis.txt" 2>&1
+    >"$work/$mode/schemathesis.txt" 2>&1)
   st_status=$?
   set -e
   stop_server
