@@ -45,7 +45,8 @@ public final class SanitizationService: Sendable {
     /// The Hummingbird router with every route; exposed for the conformance test.
     public func makeRouter() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
-        router.add(middleware: ErrorMiddleware(metrics: components.metrics))
+        let routes = RouteMethods()
+        router.add(middleware: ErrorMiddleware(metrics: components.metrics, routes: routes))
         HealthRoutes(service: components).register(on: router)
         let v1 = router.group("v1").add(middleware: AuthMiddleware(keys: components.keys, open: components.openAccess))
         FileRoutes(service: components).register(on: v1)
@@ -53,6 +54,7 @@ public final class SanitizationService: Sendable {
         jobRoutes.register(on: v1)
         ArtifactRoutes(service: components, jobRoutes: jobRoutes).register(on: v1)
         DashboardRoutes(service: components).register(on: v1)
+        routes.record(router)
         return router
     }
 

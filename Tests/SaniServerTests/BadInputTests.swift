@@ -58,6 +58,55 @@ final class BadInputTests: XCTestCase {
         await server.stop()
     }
 
+    func testAnotherMethodOnAKnownPathIs405WithAllow() async throws {
+        let server = try await TestServer.start(executor: FakeExecutor())
+        let http = server.client()
+        let cases: [(String, String, String)] = [
+            ("TRACE", "/healthz", "GET"), ("PATCH", "/v1/jobs", "GET, POST"), ("DELETE", "/v1/files", "GET, POST, PUT"),
+            ("GET", "/v1/files/fetch", "POST"), ("PUT", "/v1/jobs/job_x/cancel", "POST"),
+            ("POST", "/v1/jobs/job_x/artifacts/model.tar", "GET"), ("PATCH", "/v1/files/file_x", "DELETE, GET"),
+        ]
+        for (method, path, allowed) in cases {
+            let r = try await http.send(method, path)
+            XCTAssertEqual(r.status, 405, "\(method) \(path): \(r.text)")
+            XCTAssertEqual(r.headers["allow"], allowed, "\(method) \(path)")
+            XCTAssertEqual(r.errorCode, "method_not_allowed", "\(method) \(path)")
+        }
+        // A path no route has stays 404.
+        let nowhere = try await http.send("PATCH", "/v1/nowhere/at/all")
+        XCTAssertEqual(nowhere.status, 404)
+        XCTAssertEqual(nowhere.errorCode, "not_found")
+        await server.stop()
+    }
+
+    func testEmptyUploadAndNullFieldsAreRefused() async throws {
+        let server = try await TestServer.start(executor: FakeExecutor())
+        let http = server.client()
+        for method in ["POST", "PUT"] {
+            let empty = try await http.send(method, "/v1/files?name=empty.jsonl", body: Data(),
+                                            headers: ["Content-Type": "application/octet-stream"])
+            XCTAssertEqual(empty.status, 400, empty.text)
+            XCTAssertEqual(empty.errorCode, "empty_upload")
+        }
+        let files = try await http.send("GET", "/v1/files")
+        XCTAssertEqual((try files.object()["data"] as? [Any])?.count, 0)
+        try await assertNoUploadLeft(server)
+
+        let work = try TestServer.temporaryFolder("inputs")
+        let body = try await FakeInputs.upload(http, in: work)
+        for (field, value) in [("webhook", NSNull()), ("terms", NSNull()), ("options", ["epochs": NSNull()] as [String: Any])] as [(String, Any)] {
+            var request = body
+            request[field] = value
+            let r = try await http.json("POST", "/v1/jobs", request)
+            XCTAssertEqual(r.status, 400, "\(field): \(r.text)")
+            XCTAssertEqual(r.errorCode, "invalid_json", field)
+            XCTAssertTrue(r.text.contains(field == "options" ? "options.epochs is null" : "\(field) is null"), r.text)
+        }
+        let jobs = try await http.send("GET", "/v1/jobs")
+        XCTAssertEqual((try jobs.object()["data"] as? [Any])?.count, 0)
+        await server.stop()
+    }
+
     func testMissingOrWrongKindOfFiles() async throws {
         let server = try await TestServer.start(executor: FakeExecutor())
         let http = server.client()

@@ -3,17 +3,29 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Outermost middleware: every error becomes `{"error": {"code", "message"}}` with its status, and every
-/// request's latency is recorded in the metrics under its route template.
+/// Outermost middleware: every error becomes `{"error": {"code", "message"}}` with its status, a known path asked
+/// with a method it does not have gets 405 with `Allow`, and every request's latency is recorded in the metrics
+/// under its route template.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     let metrics: ServerMetrics
+    let routes: RouteMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router answers 404 for a known path asked with a method it has no route for.
+            if let allowed = routes.allowed(onPath: request.uri.path), !allowed.contains(request.method.rawValue) {
+                var refusal = APIError(.methodNotAllowed, "method_not_allowed",
+                                       "\(request.method.rawValue) is not allowed on \(request.uri.path); allowed: \(allowed.joined(separator: ", "))")
+                refusal.headers[.allow] = allowed.joined(separator: ", ")
+                response = refusal.response
+            } else {
+                response = Self.response(for: error, logger: context.logger)
+            }
         } catch {
             response = Self.response(for: error, logger: context.logger)
         }

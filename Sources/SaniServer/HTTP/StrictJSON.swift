@@ -24,6 +24,9 @@ enum StrictJSON {
         guard let dict = object as? [String: Any] else {
             throw APIError.badRequest("the body must be a JSON object", code: "invalid_json")
         }
+        if let path = firstNull(in: dict, at: nil) {
+            throw APIError.badRequest("\(path) is null; leave the field out to use its default", code: "invalid_json")
+        }
         try checkKeys(dict, allowed: allowed, at: nil)
         for (field, keys) in nested {
             if let inner = dict[field] as? [String: Any] { try checkKeys(inner, allowed: keys, at: field) }
@@ -34,6 +37,21 @@ enum StrictJSON {
         } catch let e as SaniError {
             throw APIError.badRequest(e.description, code: "invalid_options")
         }
+    }
+
+    /// The path of the first null value in the body: no field of a request is nullable (absent means default).
+    private static func firstNull(in value: Any, at path: String?) -> String? {
+        if value is NSNull { return path ?? "the body" }
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let found = firstNull(in: object[key] as Any, at: path.map { "\($0).\(key)" } ?? key) { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (i, item) in array.enumerated() {
+                if let found = firstNull(in: item, at: "\(path ?? "")[\(i)]") { return found }
+            }
+        }
+        return nil
     }
 
     private static func checkKeys(_ dict: [String: Any], allowed: Set<String>, at: String?) throws {

@@ -51,6 +51,10 @@ struct UploadReceiver {
             throw APIError.badRequest("the upload was interrupted after \(size) bytes (\(error)); nothing was stored",
                                       code: "truncated_upload")
         }
+        if size == 0 {
+            throw APIError.badRequest("the upload is empty: send the file's bytes as the request body (curl -T FILE); nothing was stored",
+                                      code: "empty_upload")
+        }
         if let announced, announced != size {
             throw APIError.badRequest("received \(size) bytes but Content-Length announced \(announced); nothing was stored",
                                       code: "truncated_upload")
