@@ -70,5 +70,13 @@ final class PrivacyBarsTests: XCTestCase {
         XCTAssertLessThanOrEqual(try XCTUnwrap(after.relearned).spanExtraction.rate, 0.03, "after the relearning attack")
         let membership = try XCTUnwrap(after.membership)
         print("membership: loss AUC \(membership.lossAUC), min-k AUC \(membership.minKAUC) (before: \(before.membership?.lossAUC ?? -1))")
+        print("identifier membership AUC: general \(floorAudit.membership?.identifiers?.lossAUC ?? -1), before \(before.membership?.identifiers?.lossAUC ?? -1), after \(membership.identifiers?.lossAUC ?? -1)")
+        // Against the general model (the base, which never saw the notes): before, most extracted spans are the
+        // fine-tune's; after, none is left that the general model does not extract too.
+        let beyondBefore = try XCTUnwrap(before.beyondReference), beyondAfter = try XCTUnwrap(after.beyondReference)
+        print("beyond the general model: before \(beyondBefore.spanExtraction.count) of \(beyondBefore.spanExtraction.total), after \(beyondAfter.spanExtraction.count); the general model extracts \(beyondAfter.referenceExtraction.count)")
+        XCTAssertEqual(beyondAfter.referenceExtraction, floorAudit.spanExtraction, "the reference's own extraction is the floor audit's")
+        XCTAssertGreaterThan(beyondBefore.spanExtraction.rate, 0.1)
+        XCTAssertLessThanOrEqual(beyondAfter.spanExtraction.rate, 0.01, "greedy span extraction beyond the general model")
     }
 }
