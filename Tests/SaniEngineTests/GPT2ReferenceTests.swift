@@ -47,6 +47,22 @@ final class GPT2ReferenceTests: XCTestCase {
         assertClose([loss], try reference.floats("loss"), "weighted loss")
     }
 
+    func testLogitsOfChosenRowsMatchTheReferenceRows() throws {
+        let model = try loadModel()
+        let b = try loadBatch()
+        let reference = try SafetensorsFile(url: ReferenceFixtures.gpt2Tiny.appendingPathComponent("forward.safetensors"))
+        let all = try reference.floats("logits")
+        let v = model.config.vocabularySize, n = b.batch * b.length
+        // Out of order, repeated, and none at all.
+        let rows = [n - 1, 0, 3, 3, n / 2]
+        let view = try model.forward(tokens: b.tokens, batch: b.batch, length: b.length, rows: rows)
+        XCTAssertEqual(view.rows, rows.count)
+        let picked = Array(UnsafeBufferPointer(start: view.buffer.pointer, count: rows.count * v))
+        assertClose(picked, rows.flatMap { Array(all[($0 * v)..<(($0 + 1) * v)]) }, "logits of the chosen rows")
+        XCTAssertEqual(try model.forward(tokens: b.tokens, batch: b.batch, length: b.length, rows: []).rows, 0)
+        XCTAssertThrowsError(try model.forward(tokens: b.tokens, batch: b.batch, length: b.length, rows: [n]))
+    }
+
     func testEveryGradientMatches() throws {
         let model = try loadModel()
         let b = try loadBatch()

@@ -41,6 +41,14 @@ final class LlamaReferenceTests: XCTestCase {
         let tiedReference = try SafetensorsFile(url: fixture.appendingPathComponent("forward-tied.safetensors"))
         assertClose(try tied.forward(tokens: b.tokens, batch: b.b, length: b.t).buffer.array,
                     try tiedReference.floats("logits"), "tied logits")
+
+        // The head on chosen rows only (untied and tied): the reference's rows, in the order asked for.
+        let v = 97, n = b.b * b.t, rows = [n - 1, 1, 1, 0]
+        for (m, ref) in [(model, try reference.floats("logits")), (tied, try tiedReference.floats("logits"))] {
+            let view = try m.forward(tokens: b.tokens, batch: b.b, length: b.t, rows: rows)
+            assertClose(Array(view.buffer.array.prefix(rows.count * v)),
+                        rows.flatMap { Array(ref[($0 * v)..<(($0 + 1) * v)]) }, "logits of chosen rows")
+        }
     }
 
     func testEveryGradientMatches() throws {

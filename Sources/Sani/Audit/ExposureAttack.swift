@@ -67,11 +67,14 @@ extension Auditor {
                 let sequence = prefix + c
                 for t in sequence.indices { tokens[b * length + t] = sequence[t] }
             }
-            let logits = try model.forward(tokens: tokens, batch: group.count, length: length)
-            for (b, c) in group.enumerated() {
+            // Only the rows that predict a continuation token are read: the head runs on those alone.
+            let rowsRead = group.enumerated().flatMap { b, c in (0..<c.count).map { b * length + prefix.count - 1 + $0 } }
+            let logits = try model.forward(tokens: tokens, batch: group.count, length: length, rows: rowsRead)
+            var row = 0
+            for c in group {
                 var total = 0.0
-                for (j, token) in c.enumerated() {
-                    let row = b * length + prefix.count - 1 + j
+                for token in c {
+                    defer { row += 1 }
                     let p = logits.buffer.pointer + row * logits.vocabulary
                     total += Double(p[Int(token)] - CrossEntropy.logSumExp(p, logits.vocabulary))
                 }

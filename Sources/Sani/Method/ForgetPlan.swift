@@ -34,15 +34,15 @@ public struct ForgetPlan: Sendable {
             if isCancelled() { throw SaniError.cancelled }
             let indices = Array(start..<min(windows.count, start + batchSize))
             let b = windows.batch(indices)
+            // Only the sensitive targets are read: the head runs on those rows alone.
+            let rows = (0..<(indices.count * length)).filter { b.sensitive[$0] }
             let logits = try Sanitizer.wrapEngine {
-                try model.forward(tokens: b.tokens, batch: indices.count, length: length)
+                try model.forward(tokens: b.tokens, batch: indices.count, length: length, rows: rows)
             }
-            for (k, w) in indices.enumerated() {
-                for t in 0..<length where b.sensitive[k * length + t] {
-                    let row = k * length + t
-                    let x = logits.buffer.pointer + row * logits.vocabulary
-                    out[w * length + t] = x[Int(b.targets[row])] - CrossEntropy.logSumExp(x, logits.vocabulary)
-                }
+            for (i, row) in rows.enumerated() {
+                let x = logits.buffer.pointer + i * logits.vocabulary
+                out[indices[row / length] * length + row % length] = x[Int(b.targets[row])]
+                    - CrossEntropy.logSumExp(x, logits.vocabulary)
             }
             start += indices.count
         }

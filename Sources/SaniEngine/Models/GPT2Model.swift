@@ -65,7 +65,18 @@ public final class GPT2Model: @unchecked Sendable {
         return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
     }
 
-    private func runForward(_ a: GPT2Activations, tokens: UnsafePointer<Int32>) {
+    /// Logits of `rows` only, packed in the order given: the blocks run on every position, the head (the largest
+    /// product of a small model: channels × vocabulary a row) on the rows asked for.
+    public func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView {
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        try TokenBatch.checkRows(rows, of: a.rows)
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base, head: false) } }
+        return TokenBatch.head(rows: rows, normalized: a.lnf.pointer, channels: config.channels,
+                               weight: parameters.values.pointer + wte, vocabulary: config.vocabularySize)
+    }
+
+    private func runForward(_ a: GPT2Activations, tokens: UnsafePointer<Int32>, head: Bool = true) {
         let p = parameters.values.pointer
         let n = a.rows, c = config.channels, inner = config.innerChannels, eps = config.layerNormEpsilon
         Embedding.forward(out: a.encoded.pointer, tokens: tokens, wte: p + wte, wpe: p + wpe,
@@ -94,6 +105,7 @@ public final class GPT2Model: @unchecked Sendable {
         LayerNorm.forward(out: a.lnf.pointer, mean: a.lnfMean.pointer, rstd: a.lnfRstd.pointer,
                           input: a.residual3(config.layers - 1), weight: p + lnfw, bias: p + lnfb,
                           rows: n, channels: c, epsilon: eps)
+        guard head else { return }
         Linear.forward(out: a.logits.pointer, input: a.lnf.pointer, weight: p + wte, bias: nil,
                        rows: n, inputs: c, outputs: config.vocabularySize, layout: .outputMajor)
     }

@@ -88,7 +88,17 @@ public final class LlamaModel: @unchecked Sendable {
         return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
     }
 
-    private func runForward(_ a: LlamaActivations, tokens: UnsafePointer<Int32>) {
+    /// Logits of `rows` only, packed in the order given: the head runs on the rows asked for.
+    public func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView {
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        try TokenBatch.checkRows(rows, of: a.rows)
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base, head: false) } }
+        return TokenBatch.head(rows: rows, normalized: a.normF.pointer, channels: config.hiddenSize,
+                               weight: parameters.values.pointer + head, vocabulary: config.vocabularySize)
+    }
+
+    private func runForward(_ a: LlamaActivations, tokens: UnsafePointer<Int32>, head computesHead: Bool = true) {
         let p = parameters.values.pointer
         let n = a.rows, c = config.hiddenSize, inner = config.intermediateSize, eps = config.rmsNormEpsilon
         let w = a.qkvWidth, aw = a.attnWidth, layout = attentionLayout, t = a.length
@@ -120,6 +130,7 @@ public final class LlamaModel: @unchecked Sendable {
         }
         RMSNorm.forward(out: a.normF.pointer, rstd: a.normRstdF.pointer, input: a.at(a.residual3, config.layers - 1, c),
                         weight: p + normF, rows: n, channels: c, epsilon: eps)
+        guard computesHead else { return }
         Linear.forward(out: a.logits.pointer, input: a.normF.pointer, weight: p + head, bias: nil, rows: n, inputs: c,
                        outputs: config.vocabularySize, layout: .outputMajor)
     }

@@ -11,6 +11,29 @@ enum TokenBatch {
         }
     }
 
+    /// Every row index must lie inside a batch of `count` positions.
+    static func checkRows(_ rows: [Int], of count: Int) throws {
+        if let bad = rows.first(where: { $0 < 0 || $0 >= count }) {
+            throw EngineError.invalidArgument("row \(bad) is outside the batch's \(count) positions")
+        }
+    }
+
+    /// The output head (`weight`, `[vocabulary, channels]`, no bias) on `rows` of the final normalized
+    /// activations `normalized` (`[positions, channels]`): their logits packed in the order given.
+    static func head(rows: [Int], normalized: UnsafePointer<Float>, channels: Int, weight: UnsafePointer<Float>,
+                     vocabulary: Int) -> LogitsView {
+        let picked = FloatBuffer(count: max(1, rows.count) * channels)
+        for (i, r) in rows.enumerated() {
+            (picked.pointer + i * channels).update(from: normalized + r * channels, count: channels)
+        }
+        let logits = FloatBuffer(count: max(1, rows.count) * vocabulary)
+        if !rows.isEmpty {
+            Linear.forward(out: logits.pointer, input: picked.pointer, weight: weight, bias: nil, rows: rows.count,
+                           inputs: channels, outputs: vocabulary, layout: .outputMajor)
+        }
+        return LogitsView(buffer: logits, rows: rows.count, vocabulary: vocabulary)
+    }
+
     /// Per-position cross-entropy of `logits` against `targets` (one per row).
     static func losses(_ logits: LogitsView, targets: [Int32]) -> [Float] {
         var out = [Float](repeating: 0, count: logits.rows)
