@@ -61,6 +61,7 @@ def figures(audit, report=None):
         "relearned_direct": direct(relearned_by_label) if relearned_by_label else None,
         "beyond": rate(field(audit, report, "beyondReference", "spanExtraction")),
         "id_mia": field(audit, report, "membership", "identifiers", "lossAUC"),
+        "ref_mia": field(audit, report, "membership", "referenceLossAUC"),
         "tokens": rate(audit["tokenRegurgitation"]),
         "greedy": rate(audit["spanExtraction"]),
         "sampled": rate(field(audit, report, "sampledExtraction")),
@@ -140,7 +141,9 @@ def floor_bars(f):
 
 def floor_line(label, f):
     id_mia = DASH if f["id_mia"] is None else f"{f['id_mia']:.3f}"
-    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {id_mia} | {count(f['relearned_direct'])} |")
+    ref_mia = DASH if f["ref_mia"] is None else f"{f['ref_mia']:.3f}"
+    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {id_mia} | {ref_mia} "
+            f"| {count(f['relearned_direct'])} |")
 
 
 def main():
@@ -192,8 +195,8 @@ def main():
           "membership AUC of the identifiers alone; direct identifiers extracted after the relearning attack.")
     print()
     print("| model | direct identifiers, greedy | beyond the general model | identifier MIA AUC "
-          "| direct identifiers after relearning |")
-    print("|---|---|---|---|---|")
+          "| MIA AUC against the general model | direct identifiers after relearning |")
+    print("|---|---|---|---|---|---|")
     for label, f, _, _ in rows:
         print(floor_line(label, f))
     print()

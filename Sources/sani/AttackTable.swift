@@ -27,6 +27,7 @@ enum AttackTable {
         row("membership AUC, loss") { r in r.membership.map { auc($0.lossAUC) } }
         row("membership AUC, min-k") { r in r.membership.map { auc($0.minKAUC) + String(format: " (k %.0f%%)", $0.k * 100) } }
         row("membership AUC, identifiers") { r in r.membership?.identifiers.map { auc($0.lossAUC) } }
+        row("membership AUC, against the reference") { r in r.membership?.referenceLossAUC.map(auc) }
         row("exposure, mean bits") { r in
             r.exposure.map { String(format: "%.2f of %.2f (%d spans)", $0.mean, $0.maxExposure, $0.spans) }
         }

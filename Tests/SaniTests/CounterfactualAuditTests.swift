@@ -70,6 +70,11 @@ final class CounterfactualAuditTests: XCTestCase {
         XCTAssertEqual(selfReport.spanExtraction, report.spanExtraction)
         XCTAssertEqual(selfReport.tokenRegurgitation, report.tokenRegurgitation)
         XCTAssertNil(try audit(memorizing).beyondReference)
+        // The reference attack: against an untrained reference the memorized notes stand out as much as by their
+        // loss; against itself every calibrated score is 0, chance.
+        XCTAssertGreaterThan(try XCTUnwrap(report.membership?.referenceLossAUC), 0.9)
+        XCTAssertEqual(try XCTUnwrap(selfReport.membership?.referenceLossAUC), 0.5)
+        XCTAssertNil(try audit(memorizing).membership?.referenceLossAUC)
 
         // Identifier membership: every training note carries a name and a record number, every held-out note too.
         let identifiers = try XCTUnwrap(report.membership?.identifiers)

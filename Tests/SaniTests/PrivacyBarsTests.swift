@@ -70,6 +70,7 @@ final class PrivacyBarsTests: XCTestCase {
         XCTAssertLessThanOrEqual(try XCTUnwrap(after.relearned).spanExtraction.rate, 0.03, "after the relearning attack")
         let membership = try XCTUnwrap(after.membership)
         print("membership: loss AUC \(membership.lossAUC), min-k AUC \(membership.minKAUC) (before: \(before.membership?.lossAUC ?? -1))")
+        print("membership AUC against the general model (the reference attack): before \(before.membership?.referenceLossAUC ?? -1), after \(membership.referenceLossAUC ?? -1)")
         print("identifier membership AUC: general \(floorAudit.membership?.identifiers?.lossAUC ?? -1), before \(before.membership?.identifiers?.lossAUC ?? -1), after \(membership.identifiers?.lossAUC ?? -1)")
         // Against the general model (the base, which never saw the notes): before, most extracted spans are the
         // fine-tune's; after, none is left that the general model does not extract too.

@@ -12,6 +12,10 @@ public struct MembershipFigure: Sendable, Equatable, Codable {
     public var nonMembers: Int
     /// The same attack on the identifiers alone (nil when no record on one side has a sensitive token).
     public var identifiers: IdentifierMembershipFigure? = nil
+    /// The reference attack (with a reference model that never saw the corpus): AUC of a record's mean
+    /// log-probability minus the reference's. Unlike `lossAUC`, it does not read notes that are simply easier or
+    /// harder than the held-out ones as membership: the reference scores 0.5 against itself.
+    public var referenceLossAUC: Double? = nil
 
     public init(lossAUC: Double, minKAUC: Double, k: Double, members: Int, nonMembers: Int) {
         self.lossAUC = lossAUC; self.minKAUC = minKAUC; self.k = k; self.members = members; self.nonMembers = nonMembers

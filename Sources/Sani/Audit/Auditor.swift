@@ -118,6 +118,14 @@ public struct Auditor {
                     report.membership?.identifiers = MembershipInference.identifierFigure(
                         members: sensitive, nonMembers: heldOutSensitive)
                 }
+                if let reference, let heldOut {
+                    // The reference attack: a record's loss calibrated by the reference model's loss on it.
+                    let referenceAuditor = Auditor(model: reference, tokenizer: tokenizer, settings: settings)
+                    report.membership?.referenceLossAUC = MembershipInference.referenceAUC(
+                        members: members, nonMembers: nonMembers,
+                        referenceMembers: try referenceAuditor.recordLogProbabilities(memorized, memorizedSegments),
+                        referenceNonMembers: try referenceAuditor.recordLogProbabilities(heldOut, heldOutSegments))
+                }
             }
             try runAttacks(attacks, on: &report, spans: spans, exposureSpans: attackSpans, memorized: memorized,
                            heldOut: heldOut, decoder: decoder, isCancelled: isCancelled, advanced: advanced)
@@ -175,6 +183,15 @@ public struct Auditor {
             }
         }
         return out.sorted { ($0.end - $0.start) > ($1.end - $1.start) }
+    }
+
+    /// Per record, the log-probability of each predicted token (the reference attack's calibration).
+    func recordLogProbabilities(_ corpus: TokenizedCorpus, _ segments: [Segment]) throws -> [[Float]] {
+        var tally = TeacherForcedTally()
+        tally.recordLogProbabilities = Array(repeating: [], count: corpus.records.count)
+        try teacherForced(corpus, segments, utility: false, into: &tally) { _ in }
+        model.releaseActivations()
+        return tally.recordLogProbabilities ?? []
     }
 
     private func teacherForced(_ corpus: TokenizedCorpus, _ segments: [Segment], utility: Bool,

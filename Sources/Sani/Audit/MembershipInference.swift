@@ -53,4 +53,17 @@ public enum MembershipInference {
         guard let lossAUC = auc(members: m.map(lossScore), nonMembers: n.map(lossScore)) else { return nil }
         return IdentifierMembershipFigure(lossAUC: lossAUC, members: m.count, nonMembers: n.count)
     }
+
+    /// The reference attack: the AUC of a record's mean log-probability under the audited model minus under a
+    /// reference model that never saw the corpus (how much more familiar the record is than the reference finds
+    /// it). Calibrated by construction: the reference audited against itself scores 0.5. Records without a
+    /// predicted token are left out; nil when either side has none.
+    public static func referenceAUC(members: [[Float]], nonMembers: [[Float]], referenceMembers: [[Float]],
+                                    referenceNonMembers: [[Float]]) -> Double? {
+        func calibrated(_ own: [[Float]], _ reference: [[Float]]) -> [Double] {
+            zip(own, reference).filter { !$0.0.isEmpty && !$0.1.isEmpty }.map { lossScore($0.0) - lossScore($0.1) }
+        }
+        return auc(members: calibrated(members, referenceMembers),
+                   nonMembers: calibrated(nonMembers, referenceNonMembers))
+    }
 }
