@@ -322,8 +322,10 @@ class Watch:
             except OSError:
                 pass
             try:
-                if os.listdir(os.path.join(base, "output")) is not None:
-                    seen.add("output-write@" + j)
+                names = os.listdir(os.path.join(base, "output"))
+                seen.add("output-write@" + j)
+                if any(n.startswith(".") and n.endswith(".tmp") for n in names):
+                    seen.add("output-tmp@" + j)
             except OSError:
                 pass
             if os.path.isdir(os.path.join(base, "artifacts")):
@@ -376,7 +378,7 @@ def db_labels(data, fs_seen):
         elif status == "running":
             if f"artifacts@{job_id}" in fs_seen:
                 labels.add("artifact-write")
-            elif f"output-write@{job_id}" in fs_seen:
+            elif f"output-write@{job_id}" in fs_seen or f"output-tmp@{job_id}" in fs_seen:
                 labels.add("saving")
             else:
                 labels.add(api_label({"status": "running", "progress": {"phase": job["phase"], "message": job["message"]}}))
@@ -502,9 +504,16 @@ class KillRun:
         matched = False
         delay = 0.0
         if target == "validation":
-            # Kill a few milliseconds after the job is created: its inputs are being checked.
-            threading.Thread(target=self.submit_job, args=(model_id,), daemon=True).start()
-            time.sleep(self.rng.uniform(0.0, 0.03))
+            # Kill within milliseconds of the job's creation: its inputs are being checked.
+            created = threading.Event()
+            def create():
+                try:
+                    self.submit_job(model_id)
+                finally:
+                    created.set()
+            threading.Thread(target=create, daemon=True).start()
+            created.wait(timeout=20)
+            time.sleep(self.rng.uniform(0.0, 0.004))
             matched = True
         elif target == "random":
             time.sleep(self.rng.uniform(0.1, 4.0))
@@ -513,28 +522,34 @@ class KillRun:
             delay = self.rng.uniform(0.0, 0.3) if target in ("audit-before", "erase", "repair", "audit-epoch",
                                                              "audit-after") else 0.0
             last_api = 0.0
+            # Folders of jobs that already succeeded are there for good: only new ones show a write under way.
+            already = {x for x in watch.fs() if x.startswith(("output-write@", "artifacts@"))}
             while time.monotonic() - start < trigger_timeout:
                 seen = watch.fs()
+                fresh = seen - already
                 if target == "upload" and "upload" in seen and not upload_state["done"]:
                     matched = True
                 elif target == "checkpoint-write" and "checkpoint-write" in seen:
                     matched = True
-                elif target in ("saving", "artifact-write"):
-                    prefix = "output-write@" if target == "saving" else "artifacts@"
-                    for s in seen:
-                        if s.startswith(prefix) and s.split("@", 1)[1] in {j["id"] for j in self.cached_live}:
-                            matched = True
-                if not matched and target not in ("upload", "checkpoint-write") and time.monotonic() - last_api > 0.05:
+                elif target == "saving" and any(x.startswith(("output-tmp@", "output-write@")) for x in fresh):
+                    matched = True
+                elif target == "artifact-write" and any(x.startswith("artifacts@") for x in fresh):
+                    matched = True
+                if not matched and target not in ("upload", "checkpoint-write", "saving", "artifact-write") \
+                        and time.monotonic() - last_api > 0.05:
                     last_api = time.monotonic()
                     labels = watch.api()
-                    self.cached_live = [{"id": k} for k in labels]
                     if target in labels.values():
                         matched = True
                     if not labels and target != "upload":
                         self.submit_job()   # nothing running: bring work
+                if not matched and target in ("saving", "artifact-write") and time.monotonic() - last_api > 1.0:
+                    last_api = time.monotonic()
+                    if not watch.api():
+                        self.submit_job()   # nothing running: bring work
                 if matched:
                     break
-                time.sleep(0.001 if target in ("checkpoint-write", "saving", "artifact-write", "upload") else 0.01)
+                time.sleep(0.0005 if target in ("checkpoint-write", "saving", "artifact-write", "upload") else 0.01)
             if matched and delay:
                 time.sleep(delay)
         fs_before = watch.fs()
@@ -552,7 +567,10 @@ class KillRun:
         self.kills[primary] = self.kills.get(primary, 0) + 1
         self.kill_log.append({"round": n, "target": target, "matched": matched, "observed": sorted(labels),
                               "counted": primary})
-        log(f"round {n}: SIGKILL aiming at {target} ({'hit' if matched else 'not seen in time'}); "
+        hit = "hit" if matched and target in labels else ("missed" if matched else "not seen in time")
+        if target == "random":
+            hit = "at a random moment"
+        log(f"round {n}: SIGKILL aiming at {target} ({hit}); "
             f"server was at: {', '.join(sorted(labels)) or 'idle'}")
         self.server.start()
         # Leftovers of what the kill interrupted must be gone once the server is back.
@@ -572,7 +590,6 @@ class KillRun:
         self.server.start()
         self.corpus = self.upload(self.inputs["notes"], "notes.jsonl")
         self.held = self.upload(self.inputs["held"], "held.jsonl")
-        self.cached_live = []
         self.submit_job()
         order = []
         rounds_done = 0

@@ -39,6 +39,9 @@ fi
 [ -x "$sani" ] || { echo "chaos: no sani binary at $sani" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sani-chaos.XXXXXX")
+# The run restarts the server many times: from a copy, so that a rebuild meanwhile changes nothing.
+cp "$sani" "$work/sani"
+sani="$work/sani"
 mounted=""
 cleanup() {
   if [ -f "$work/server.pid" ]; then kill -KILL "$(cat "$work/server.pid")" 2>/dev/null || true; fi

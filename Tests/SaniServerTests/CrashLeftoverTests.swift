@@ -105,6 +105,10 @@ final class CrashLeftoverTests: XCTestCase {
         // The engine and the method carry it in their text.
         XCTAssertEqual(FailureReason.from(SaniError.model("io error at /data/jobs/x/output/model.safetensors: write failed: No space left on device")).code,
                        "disk_full")
+        // What Foundation's writes say (the engine passes it on as text), found by scripts/chaos.sh --disk-full.
+        XCTAssertEqual(FailureReason.from(SaniError.model("model: cannot access config.json: The operation could not be completed. There isn\u{2019}t enough space.")).code,
+                       "disk_full")
+        XCTAssertTrue(StorageFull.matches(CocoaError(.fileWriteOutOfSpace)))
         XCTAssertEqual(FailureReason.from(JobFailure.storageFull("writing the artifacts")).code, "disk_full")
         XCTAssertEqual(FailureReason.from(SaniError.io(path: "/x", reason: "permission denied")).code, "io_error")
         XCTAssertEqual(StorageFull.uploadError("extracting the tar").status.code, 507)

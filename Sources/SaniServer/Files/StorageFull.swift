@@ -9,12 +9,15 @@ import Glibc
 enum StorageFull {
     static func matches(_ error: any Error) -> Bool {
         if let e = error as? POSIXError, e.code == .ENOSPC || e.code == .EDQUOT { return true }
+        if let e = error as? CocoaError, e.code == .fileWriteOutOfSpace { return true }
         let ns = error as NSError
+        if ns.domain == NSCocoaErrorDomain, ns.code == CocoaError.fileWriteOutOfSpace.rawValue { return true }
         if ns.domain == NSPOSIXErrorDomain, ns.code == Int(ENOSPC) || ns.code == Int(EDQUOT) { return true }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? any Error, matches(underlying) { return true }
+        // Foundation says "There isn't enough space" (with a typographic apostrophe) for ENOSPC.
         let text = "\(error) \(ns.localizedDescription)".lowercased()
         return text.contains("no space left on device") || text.contains("disk quota exceeded")
-            || text.contains("database or disk is full")
+            || text.contains("database or disk is full") || text.contains("enough space")
     }
 
     /// The answer to an upload that did not fit.
