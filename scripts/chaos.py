@@ -124,6 +124,8 @@ class Client:
             conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
             return r.status, r.read()
+        except http.client.HTTPException as e:
+            raise ConnectionError(f"{method} {path}: {e!r}") from e
         finally:
             conn.close()
 
@@ -159,8 +161,11 @@ class Client:
                         progress(sent)
                     if pause:
                         time.sleep(pause)
-            r = conn.getresponse()
-            data = r.read()
+            try:
+                r = conn.getresponse()
+                data = r.read()
+            except http.client.HTTPException as e:
+                raise ConnectionError(f"upload of {name}: {e!r}") from e
             try:
                 return r.status, json.loads(data) if data else None
             except ValueError:
@@ -410,6 +415,7 @@ class KillRun:
         self.violations = []
         self.corpus = self.held = None
         self.job_seq = 0
+        self.threads = []
         self.deadline = time.monotonic() + args.timeout
 
     def violation(self, text):
@@ -511,9 +517,12 @@ class KillRun:
                     self.submit_job(model_id)
                 finally:
                     created.set()
-            threading.Thread(target=create, daemon=True).start()
-            created.wait(timeout=20)
-            time.sleep(self.rng.uniform(0.0, 0.004))
+            t = threading.Thread(target=create, daemon=True)
+            t.start()
+            self.threads.append(t)
+            # While the request is in flight or just answered: the job is being stored or validated (a request
+            # the kill cuts is sent again with its Idempotency-Key after the restart).
+            time.sleep(self.rng.uniform(0.002, 0.03))
             matched = True
         elif target == "random":
             time.sleep(self.rng.uniform(0.1, 4.0))
@@ -556,6 +565,9 @@ class KillRun:
         self.server.kill9()
         fs_after = Watch(self.data, self.client).fs() | fs_before
         labels = db_labels(self.data, fs_after)
+        for t in self.threads:
+            t.join(timeout=30)
+        self.threads = []
         if upload_thread is not None:
             upload_thread.join(timeout=30)
             if upload_state["status"] != 201:
@@ -754,6 +766,20 @@ class DiskFullRun:
         if left:
             self.violation(f"uploads/ {when}: {left}")
 
+    def verified_artifacts(self, job_id):
+        """Downloads every artifact of a job; returns {name: sha256}, noting any that does not match its listing."""
+        s, listing = self.client.json("GET", f"/v1/jobs/{job_id}/artifacts")
+        out = {}
+        for a in (listing or {}).get("data", []) if s == 200 else []:
+            status, data = self.client.request("GET", a["url"])
+            digest = hashlib.sha256(data).hexdigest()
+            if status != 200 or digest != a["sha256"] or len(data) != a["size"]:
+                self.violation(f"job {job_id} artifact {a['name']}: {status}, sha256 {digest}, listed {a['sha256']}")
+            out[a["name"]] = digest
+        if "model.tar" not in out:
+            self.violation(f"job {job_id}: no model.tar among its artifacts ({s} {listing})")
+        return out
+
     def wait_job(self, job_id, timeout):
         end = time.monotonic() + timeout
         job = {}
@@ -776,6 +802,13 @@ class DiskFullRun:
         if (s, s2, s3) != (201, 201, 201):
             raise RunError(f"uploads on the small disk: {s} {s2} {s3}")
         files_before = {corpus["id"], held["id"], model["id"]}
+        # A job that succeeds before the disk fills: its artifacts must be intact afterwards.
+        status, first = self.client.json("POST", "/v1/jobs", {"model": model["id"], "corpus": corpus["id"],
+                                                              "heldOut": held["id"], "options": job_options(10)})
+        done = self.wait_job(first["id"], 300) if status == 201 else {}
+        if done.get("status") != "succeeded":
+            raise RunError(f"the first job on the small disk did not succeed: {status} {done}")
+        first_artifacts = self.verified_artifacts(first["id"])
 
         # 1. An upload larger than the free space (within uploads.maxBytes).
         big = os.path.join(self.args.work, "big.bin")
@@ -837,11 +870,9 @@ class DiskFullRun:
         if j2.get("status") != "succeeded":
             self.violation(f"the next job did not succeed once space was back: {status} {j2}")
         else:
-            s, listing = self.client.json("GET", f"/v1/jobs/{job2['id']}/artifacts")
-            for a in listing["data"]:
-                s, data = self.client.request("GET", a["url"])
-                if hashlib.sha256(data).hexdigest() != a["sha256"]:
-                    self.violation(f"job {job2['id']} artifact {a['name']} does not match its SHA-256")
+            self.verified_artifacts(job2["id"])
+        if self.verified_artifacts(first["id"]) != first_artifacts:
+            self.violation(f"the artifacts of job {first['id']}, which succeeded before the disk filled, changed")
         for fid in files_before:
             s, _ = self.client.json("GET", f"/v1/files/{fid}")
             if s != 200:
@@ -856,7 +887,8 @@ class DiskFullRun:
             self.violation(f"PRAGMA integrity_check: {check}, foreign keys {fk}")
         for f in self.findings:
             log("disk full: " + f)
-        log(f"disk full: stray files {len(stray)}; PRAGMA integrity_check: {check}; next job: {j2.get('status')}")
+        log(f"disk full: stray files {len(stray)}; PRAGMA integrity_check: {check}; the job before: artifacts "
+            f"intact; the job after: {j2.get('status')}; server serving throughout")
         log(f"violations: {len(self.violations)}")
         return 1 if self.violations else 0
 
