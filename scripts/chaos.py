@@ -729,20 +729,6 @@ class DiskFullRun:
         st = os.statvfs(self.data)
         return st.f_bavail * st.f_frsize
 
-    def fill(self, leave):
-        """A file of another user of the disk, leaving about `leave` bytes free."""
-        path = os.path.join(os.path.dirname(self.data.rstrip("/")), "filler")
-        with open(path, "ab") as f:
-            while self.free() > leave + (1 << 20):
-                f.write(b"\0" * (1 << 20))
-            while self.free() > leave + 4096:
-                try:
-                    f.write(b"\0" * 4096)
-                    f.flush()
-                except OSError:
-                    break
-        return path
-
     def expect_storage_error(self, what, status, body):
         error = (body or {}).get("error") or {}
         ok = status in (507, 413) and error.get("code") and error.get("message")
@@ -765,6 +751,64 @@ class DiskFullRun:
         left = os.listdir(os.path.join(self.data, "uploads"))
         if left:
             self.violation(f"uploads/ {when}: {left}")
+
+    def allocate(self, leave):
+        """Takes the free space but `leave` bytes at once (posix_fallocate), as another writer on the disk would."""
+        path = os.path.join(os.path.dirname(self.data.rstrip("/")), f"filler-{time.monotonic_ns()}")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            size = self.free() - leave
+            if size > 0:
+                os.posix_fallocate(fd, 0, size)
+        finally:
+            os.close(fd)
+        return path
+
+    def full_disk_job(self, stage, model, corpus, held, weights):
+        status, job = self.client.json("POST", "/v1/jobs", {"model": model, "corpus": corpus, "heldOut": held,
+                                                            "options": job_options(11)})
+        if status != 201:
+            raise RunError(f"job creation: {status} {job}")
+        job_id = job["id"]
+        end = time.monotonic() + 300
+        phase = None
+        while time.monotonic() < end:
+            s, j = self.client.json("GET", f"/v1/jobs/{job_id}")
+            phase = api_label(j)
+            if phase == "audit-after" or j["status"] in FINAL:
+                break
+            time.sleep(0.02)
+        if phase != "audit-after":
+            raise RunError(f"the job never reached its final audit ({phase})")
+        fillers = []
+        if stage == "artifacts":
+            fillers.append(self.allocate(leave=8 << 20))   # room for the database's write-ahead log to grow
+            weights_file = os.path.join(self.data, "jobs", job_id, "output", "model.safetensors")
+            end = time.monotonic() + 300
+            while time.monotonic() < end and not os.path.exists(weights_file):
+                time.sleep(0.0005)
+            fillers.append(self.allocate(leave=256 << 10))
+            log(f"job {job_id}: disk filled once its sanitized weights were written, {self.free() >> 10} KiB left")
+        else:
+            fillers.append(self.allocate(leave=weights // 2))
+            log(f"job {job_id}: disk filled during its final audit, {self.free() >> 10} KiB left "
+                f"(the weights alone are {weights >> 10} KiB)")
+        j = self.wait_job(job_id, 300)
+        error = j.get("error") or {}
+        self.findings.append(f"job with no room for its {stage}: {j.get('status')} {error.get('code')}: {error.get('message')}")
+        log(f"job {job_id}: {j.get('status')} {json.dumps(error)}")
+        message = (error.get("message") or "").lower()
+        if j.get("status") != "failed" or "disk" not in message or "full" not in message:
+            self.violation(f"job {job_id} on a full disk: expected failed with a reason saying the disk is full, got {j.get('status')} {error}")
+        s, arts = self.client.json("GET", f"/v1/jobs/{job_id}/artifacts")
+        if s == 200 and arts.get("data"):
+            self.violation(f"failed job {job_id} lists artifacts {arts}")
+        left = [n for n in ("checkpoints", "output", "artifacts") if os.path.exists(os.path.join(self.data, "jobs", job_id, n))]
+        if left:
+            self.violation(f"failed job {job_id} left {left}")
+        self.healthy(f"after the job that had no room for its {stage}")
+        for f in fillers:
+            os.remove(f)
 
     def verified_artifacts(self, job_id):
         """Downloads every artifact of a job; returns {name: sha256}, noting any that does not match its listing."""
@@ -821,47 +865,20 @@ class DiskFullRun:
         self.healthy("after the refused upload")
 
         # 2. A tar that arrives whole but whose extraction does not fit.
-        filler = self.fill(leave=int(os.path.getsize(inputs["model_tar"]) * 1.5))
+        filler = self.allocate(leave=int(os.path.getsize(inputs["model_tar"]) * 1.5))
         status, body = self.client.upload(inputs["model_tar"], "model", tar=True)
         self.expect_storage_error("tar upload whose extraction does not fit", status, body)
         self.uploads_empty("after the refused tar")
         self.healthy("after the refused tar")
         os.remove(filler)
 
-        # 3. A job whose sanitized folder / artifacts do not fit: the disk is filled while it audits after repair
-        #    (its checkpoints are written), leaving room for part of the sanitized folder only.
-        opts = job_options(11)
-        status, job = self.client.json("POST", "/v1/jobs", {"model": model["id"], "corpus": corpus["id"],
-                                                            "heldOut": held["id"], "options": opts})
-        if status != 201:
-            raise RunError(f"job creation: {status} {job}")
-        job_id = job["id"]
-        end = time.monotonic() + 300
-        phase = None
-        while time.monotonic() < end:
-            s, j = self.client.json("GET", f"/v1/jobs/{job_id}")
-            phase = api_label(j)
-            if phase == "audit-after" or j["status"] in FINAL:
-                break
-            time.sleep(0.02)
-        if phase != "audit-after":
-            raise RunError(f"the job never reached its final audit ({phase})")
+        # 3. Jobs whose outputs do not fit. "artifacts": the disk is nearly filled during the final audit (after
+        #    the last checkpoint), then, once the sanitized weights are in place, filled up to a few hundred KiB
+        #    (fallocate, at once): the archive of the artifacts does not fit. "sanitized folder": filled during the
+        #    final audit to half a weights file: the sanitized weights do not fit.
         weights = os.path.getsize(os.path.join(inputs["model_dir"], "model.safetensors"))
-        filler = self.fill(leave=weights + weights // 2)
-        log(f"job {job_id}: disk filled during its final audit, {self.free() >> 10} KiB left "
-            f"(the weights alone are {weights >> 10} KiB)")
-        j = self.wait_job(job_id, 300)
-        error = j.get("error") or {}
-        self.findings.append(f"job with no room for its outputs: {j.get('status')} {error.get('code')}: {error.get('message')}")
-        log(f"job {job_id}: {j.get('status')} {json.dumps(error)}")
-        if j.get("status") != "failed" or "disk" not in (error.get("message") or "").lower() \
-                or "full" not in (error.get("message") or "").lower():
-            self.violation(f"job {job_id} on a full disk: expected failed with a reason saying the disk is full, got {j.get('status')} {error}")
-        s, arts = self.client.json("GET", f"/v1/jobs/{job_id}/artifacts")
-        if s == 200 and arts.get("data"):
-            self.violation(f"failed job {job_id} lists artifacts {arts}")
-        self.healthy("after the job that ran out of space")
-        os.remove(filler)
+        for stage in ("artifacts", "sanitized folder"):
+            self.full_disk_job(stage, model["id"], corpus["id"], held["id"], weights)
 
         # 4. Other work is unaffected: another job on the same inputs succeeds, and its artifacts verify.
         status, job2 = self.client.json("POST", "/v1/jobs", {"model": model["id"], "corpus": corpus["id"],

@@ -76,7 +76,7 @@ enum FailureReason {
             switch e { case .storageFull(let stage): return StorageFull.jobFailure(stage) }
         }
         if (error as? SaniError) != .cancelled, StorageFull.matches(error) {
-            return StorageFull.jobFailure("writing the job's files")
+            return StorageFull.jobFailure("writing the job's checkpoint or sanitized model")
         }
         if let e = error as? SaniError {
             switch e {

@@ -188,7 +188,7 @@ final class WorkerPool: Sendable {
                 // disk needs to record the failure.
                 discardWork(job.id)
                 recordFailure(job.id, reason)
-                logger.warning("job \(job.id): failed: \(reason.message)")
+                logger.warning("job \(job.id): failed: \(reason.message) (\(error))")
             }
         }
     }
