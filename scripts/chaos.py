@@ -321,9 +321,13 @@ class Watch:
         for j in job_ids:
             base = os.path.join(jobs_folder, j)
             try:
-                if any(n.endswith(".tmp") or n == "state.json.tmp" or n.startswith(".state")
-                       for n in os.listdir(os.path.join(base, "checkpoints"))):
-                    seen.add("checkpoint-write")
+                for n in os.listdir(os.path.join(base, "checkpoints")):
+                    # `.weights-<epochs done>-<tag>.safetensors.<uuid>.tmp` (and optimizer-, best-), `.state.json…`
+                    if n.startswith(".") or n.endswith(".tmp"):
+                        seen.add("checkpoint-write")
+                        m = re.match(r"\.(?:weights|optimizer|best)-(\d+)-", n)
+                        if m:
+                            seen.add("checkpoint-write:" + m.group(1))
             except OSError:
                 pass
             try:
@@ -370,6 +374,7 @@ def db_labels(data, fs_seen):
         labels.add("upload")
     if "checkpoint-write" in fs_seen:
         labels.add("checkpoint-write")
+        labels.update(x for x in fs_seen if x.startswith("checkpoint-write:"))
     try:
         jobs, _, _ = read_db(data)
     except sqlite3.Error:
@@ -531,6 +536,8 @@ class KillRun:
             delay = self.rng.uniform(0.0, 0.3) if target in ("audit-before", "erase", "repair", "audit-epoch",
                                                              "audit-after") else 0.0
             last_api = 0.0
+            # Which checkpoint write: after erase (0) or after repair epoch 1 or 2.
+            checkpoint = self.rng.choice([0, 1, 2])
             # Folders of jobs that already succeeded are there for good: only new ones show a write under way.
             already = {x for x in watch.fs() if x.startswith(("output-write@", "artifacts@"))}
             while time.monotonic() - start < trigger_timeout:
@@ -538,7 +545,7 @@ class KillRun:
                 fresh = seen - already
                 if target == "upload" and "upload" in seen and not upload_state["done"]:
                     matched = True
-                elif target == "checkpoint-write" and "checkpoint-write" in seen:
+                elif target == "checkpoint-write" and f"checkpoint-write:{checkpoint}" in seen:
                     matched = True
                 elif target == "saving" and any(x.startswith(("output-tmp@", "output-write@")) for x in fresh):
                     matched = True
@@ -576,6 +583,9 @@ class KillRun:
         primary = target if (matched and target in labels) else (sorted(labels)[0] if labels else "idle")
         if target == "random" and labels:
             primary = sorted(labels)[0]
+        if primary == "checkpoint-write":
+            # Which one: after erase (0) or after repair epoch N.
+            primary = next((x for x in sorted(labels) if x.startswith("checkpoint-write:")), primary)
         self.kills[primary] = self.kills.get(primary, 0) + 1
         self.kill_log.append({"round": n, "target": target, "matched": matched, "observed": sorted(labels),
                               "counted": primary})
