@@ -88,6 +88,22 @@ final class CrashLeftoverTests: XCTestCase {
         await second.stop()
     }
 
+    func testAJobThatRunsOutOfSpaceFailsWithDiskFullAsDeclared() async throws {
+        let full = FakeExecutor(mode: .fail(.io(path: "/data/jobs/x/checkpoints", reason: "write failed: No space left on device")))
+        let server = try await TestServer.start(executor: full)
+        let recorder = ConformanceRecorder()
+        let http = server.client(recorder: recorder)
+        let work = try TestServer.temporaryFolder("inputs")
+        let id = try await http.createJob(try await FakeInputs.upload(http, in: work))
+        let job = try await server.waitForJob(id, client: http) { TestServer.isFinal($0) }
+        XCTAssertEqual(job["status"] as? String, "failed")
+        let error = job["error"] as? [String: Any]
+        XCTAssertEqual(error?["code"] as? String, "disk_full")
+        XCTAssertTrue((error?["message"] as? String ?? "").contains("disk is full"), "\(String(describing: error))")
+        XCTAssertEqual(recorder.violations(try OpenAPIDocument.load()), [])
+        await server.stop()
+    }
+
     func testNoSpaceLeftOnDeviceIsNamedAsAFullDisk() throws {
         // /dev/full answers every write with ENOSPC, as a full file system does.
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
