@@ -21,6 +21,7 @@ Prints a summary; exits 1 on any violation, 2 when the run itself could not be d
 import argparse
 import hashlib
 import http.client
+import io
 import json
 import os
 import random
@@ -458,9 +459,7 @@ class KillRun:
         if status in (200, 201):
             if status == 201 and resp["id"] in self.accepted_jobs:
                 self.violation(f"job request {key} created a second job {resp['id']}")
-            if status == 200 and resp["id"] not in self.accepted_jobs and key not in self.accepted_jobs.values():
-                # The first request was cut by the kill after the job was stored: the retry finds it.
-                pass
+            # 200: the first request was cut by the kill after the job was stored; the retry finds that job.
             self.accepted_jobs[resp["id"]] = key
             return resp["id"]
         raise RunError(f"job creation: {status} {resp}")
@@ -708,7 +707,6 @@ class KillRun:
     def verify_tar(self, job_id, items):
         """model.tar holds exactly the listed files, with their digests."""
         s, data = self.client.request("GET", f"/v1/jobs/{job_id}/artifacts/model.tar")
-        import io
         try:
             with tarfile.open(fileobj=io.BytesIO(data)) as t:
                 inside = {m.name: hashlib.sha256(t.extractfile(m).read()).hexdigest() for m in t.getmembers() if m.isfile()}
