@@ -116,7 +116,7 @@ struct BackgroundService: Service {
         if c.openAccess {
             c.logger.warning("no API key configured: the API is open to anyone who can reach \(c.configuration.host) (loopback only); add keys with auth.keys, SANI_API_KEYS or `sani serve --add-key TENANT`")
         }
-        let recovered = try c.jobs.recoverInterrupted()
+        let recovered = c.recovered
         if !recovered.requeued.isEmpty {
             c.logger.info("re-queued \(recovered.requeued.count) job(s) interrupted by the last stop: \(recovered.requeued.joined(separator: ", "))")
         }

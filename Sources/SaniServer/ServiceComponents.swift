@@ -15,6 +15,8 @@ final class ServiceComponents: Sendable {
     let logger: Logger
     /// No API key configured and loopback only: every request acts for tenant `default`.
     let openAccess: Bool
+    /// Jobs the start-up recovery re-queued, and those left `validating` (validated again once running).
+    let recovered: (requeued: [String], revalidate: [String])
 
     init(configuration: ServerConfiguration, executor: any JobExecutor, logger: Logger) throws {
         self.configuration = configuration
@@ -37,6 +39,13 @@ final class ServiceComponents: Sendable {
             openAccess = true
         } else {
             openAccess = false
+        }
+        // Crash recovery, before anything listens or runs: jobs left running go back to the queue (or fail after
+        // too many runs), then what the crash left half-written in the data folder is removed.
+        recovered = try jobs.recoverInterrupted()
+        let removed = try LeftoverSweep(layout: layout, pool: pool).run()
+        if !removed.isEmpty {
+            logger.info("removed \(removed.count) leftover(s) of an interrupted run: \(removed.prefix(20).joined(separator: ", "))")
         }
         workers = WorkerPool(jobs: jobs, files: files, layout: layout, executor: executor, metrics: metrics, logger: logger,
                              concurrency: configuration.workers, eventInterval: configuration.progressEventIntervalSeconds)

@@ -50,9 +50,14 @@ final class RecoveryTests: XCTestCase {
             await server.crash()
         }
         let last = try await TestServer.start(data: data, executor: FakeExecutor(steps: 1))
-        let job = try await last.waitForJob(id, client: last.client()) { TestServer.isFinal($0) }
+        let recorder = ConformanceRecorder()
+        let job = try await last.waitForJob(id, client: last.client(recorder: recorder)) { TestServer.isFinal($0) }
         XCTAssertEqual(job["status"] as? String, "failed")
         XCTAssertEqual((job["error"] as? [String: Any])?["code"] as? String, "interrupted")
+        // The code is one openapi.yaml declares (it was missing from its enum).
+        XCTAssertEqual(recorder.violations(try OpenAPIDocument.load()), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data.appendingPathComponent("jobs/\(id)/checkpoints").path),
+                       "the failed job keeps no checkpoint")
         await last.stop()
     }
 

@@ -85,11 +85,32 @@ struct SanitizationCheckpoint: Codable {
             bestFile = nil   // the latest weights are the best ones
         }
         try ReportJSON.encoder().encode(self).write(to: Self.stateURL(folder), options: .atomic)
-        // Files no longer referenced (the previous checkpoint's, or leftovers of an interrupted save).
-        let live = Set([weightsFile, optimizerFile, bestFile].compactMap { $0 })
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        where name.hasSuffix(".safetensors") && !live.contains(name) {
+        Self.removeLeftovers(folder: folder, live: [weightsFile, optimizerFile, bestFile].compactMap { $0 })
+    }
+
+    /// Removes every file of `folder` but `state.json` and `live`: the previous checkpoint's files, and what an
+    /// interrupted save left (weights never pointed at, temporary files of an unfinished write).
+    static func removeLeftovers(folder: URL, live: [String]) {
+        let keep = Set(live + [stateURL(folder).lastPathComponent])
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !keep.contains(name) {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+        }
+    }
+
+    /// Tidies a checkpoint folder after a crash: removes the temporary files of a write the crash cut and, when
+    /// `state.json` reads, the files it does not name (weights of a save that never reached it). Without a
+    /// readable `state.json` other files are left alone (the next save or the end of the job removes them).
+    static func tidy(folder: URL) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: folder.path) else { return }
+        let state = (try? Data(contentsOf: stateURL(folder)))
+            .flatMap { try? ReportJSON.decoder().decode(SanitizationCheckpoint.self, from: $0) }
+        let live = state.map { Set([$0.weightsFile, $0.optimizerFile, $0.bestFile].compactMap { $0 }) }
+        for name in names where name != stateURL(folder).lastPathComponent {
+            let temporary = name.hasPrefix(".") || name.hasSuffix(".tmp")
+            if temporary || (live.map { !$0.contains(name) } ?? false) {
+                try? fm.removeItem(at: folder.appendingPathComponent(name))
+            }
         }
     }
 
@@ -109,5 +130,13 @@ struct SanitizationCheckpoint: Codable {
         let best = FloatBuffer(count: parameters.count)
         try SafetensorsFile(url: folder.appendingPathComponent(bestFile)).read("values", into: best.pointer, count: best.count)
         return best
+    }
+}
+
+extension Sanitizer {
+    /// After a crash, keeps of a job's checkpoint folder only the checkpoint a run resumes from (see
+    /// `SanitizationCheckpoint.tidy`).
+    public static func tidyCheckpoints(folder: URL) {
+        SanitizationCheckpoint.tidy(folder: folder)
     }
 }

@@ -40,6 +40,7 @@ struct UploadReceiver {
                 }
                 do { try handle.write(contentsOf: chunk) } catch {
                     // A full disk or an I/O error: the upload fails, the partial file is removed, the server lives.
+                    if StorageFull.matches(error) { throw StorageFull.uploadError("receiving the upload") }
                     throw APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage_error",
                                    "the upload could not be stored (\(error.localizedDescription)); nothing was stored")
                 }
@@ -59,7 +60,10 @@ struct UploadReceiver {
             throw APIError.badRequest("received \(size) bytes but Content-Length announced \(announced); nothing was stored",
                                       code: "truncated_upload")
         }
-        try handle.synchronize()
+        do { try handle.synchronize() } catch {
+            if StorageFull.matches(error) { throw StorageFull.uploadError("receiving the upload") }
+            throw error
+        }
         complete = true
         return Received(url: target, size: size, sha256: APIKeyHasher.hex(hasher.finalize()))
     }

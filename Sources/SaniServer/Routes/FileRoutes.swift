@@ -73,12 +73,16 @@ struct FileRoutes {
         } catch {
             removeIfPresent(temp)
             removeIfPresent(folder)
+            if !(error is APIError), StorageFull.matches(error) {
+                throw StorageFull.uploadError(tar ? "extracting the tar" : "storing the upload")
+            }
             throw error
         }
         let record = FileRecord(seq: nil, id: id, tenant: tenant, name: name, kind: tar ? "folder" : "file", source: source,
                                 size: size, sha256: sha256, path: layout.relative(path), entries: entries, createdAt: Date())
         do { return try await service.files.insert(record) } catch {
             removeIfPresent(folder)
+            if StorageFull.matches(error) { throw StorageFull.uploadError("recording the upload") }
             throw error
         }
     }

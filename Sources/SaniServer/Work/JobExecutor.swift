@@ -72,6 +72,12 @@ enum FailureReason {
     }
 
     private static func unscrubbed(_ error: any Error) -> (code: String, message: String) {
+        if let e = error as? JobFailure {
+            switch e { case .storageFull(let stage): return StorageFull.jobFailure(stage) }
+        }
+        if (error as? SaniError) != .cancelled, StorageFull.matches(error) {
+            return StorageFull.jobFailure("writing the job's checkpoint or sanitized model")
+        }
         if let e = error as? SaniError {
             switch e {
             case .invalidCorpus: return ("invalid_corpus", e.description)
@@ -86,4 +92,10 @@ enum FailureReason {
         if let e = error as? LocalizedError, let d = e.errorDescription { return ("internal_error", d) }
         return ("internal_error", "\(error)")
     }
+}
+
+/// Failures of a job that the server itself names (beyond the method's errors).
+enum JobFailure: Error {
+    /// The disk of the data folder filled up at this stage.
+    case storageFull(String)
 }

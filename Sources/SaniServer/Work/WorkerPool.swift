@@ -141,6 +141,10 @@ final class WorkerPool: Sendable {
             return
         }
         try? FileManager.default.createDirectory(at: layout.jobFolder(job.id), withIntermediateDirectories: true)
+        // What an earlier run of this job wrote of its outputs before it was cut is written again from the
+        // checkpoint: nothing of it may end up among the artifacts (a temporary file of an unfinished write would).
+        removeIfPresent(layout.output(job.id))
+        removeIfPresent(layout.artifacts(job.id))
         let throttle = Mutex(ProgressThrottle(eventInterval: eventInterval,
                                               tokensPerStep: options.batchSize * options.sequenceLength))
         let jobs = self.jobs
@@ -159,7 +163,10 @@ final class WorkerPool: Sendable {
             let outcome = try executor.run(inputs: inputs, options: options, progress: progress,
                                           isCancelled: { flag.current != nil })
             guard flag.current != .abandon else { return }
-            let artifacts = try ArtifactBuilder(layout: layout).build(jobId: job.id)
+            let artifacts: [ArtifactRecord]
+            do { artifacts = try ArtifactBuilder(layout: layout).build(jobId: job.id) } catch {
+                throw StorageFull.matches(error) ? JobFailure.storageFull("writing the artifacts") : error
+            }
             try jobs.saveResult(job.id, outcome: outcome, artifacts: artifacts)
             removeIfPresent(layout.checkpoints(job.id))
             logger.info("job \(job.id): succeeded")
@@ -173,13 +180,39 @@ final class WorkerPool: Sendable {
                 logger.info("job \(job.id): interrupted by shutdown, re-queued")
             } else if cancelled {
                 _ = try? jobs.transition(job.id, to: .cancelled, from: [.running], message: "cancelled")
+                discardWork(job.id)
                 logger.info("job \(job.id): cancelled")
             } else {
                 let reason = FailureReason.from(error)
-                _ = try? jobs.transition(job.id, to: .failed, from: [.running], message: "failed: \(reason.message)", error: reason)
-                logger.warning("job \(job.id): failed: \(reason.message)")
+                // A job that failed keeps nothing of its work; removing it first also gives back the space a full
+                // disk needs to record the failure.
+                discardWork(job.id)
+                recordFailure(job.id, reason)
+                logger.warning("job \(job.id): failed: \(reason.message) (\(error))")
             }
         }
+    }
+
+    /// Records a running job's failure. When the database cannot take it at once (a full disk), tries again for a
+    /// while: a job whose failure is never recorded would show `running` until the next restart.
+    private func recordFailure(_ jobId: String, _ reason: (code: String, message: String)) {
+        for attempt in 0..<30 {
+            do {
+                try jobs.transition(jobId, to: .failed, from: [.running], message: "failed: \(reason.message)", error: reason)
+                return
+            } catch {
+                if attempt == 0 { logger.error("job \(jobId): recording its failure: \(error); trying again") }
+                Thread.sleep(forTimeInterval: 2)
+            }
+        }
+        logger.error("job \(jobId): its failure could not be recorded; it is re-queued at the next start")
+    }
+
+    /// Removes the checkpoints, sanitized folder and artifacts of a job that ended without succeeding.
+    private func discardWork(_ jobId: String) {
+        removeIfPresent(layout.checkpoints(jobId))
+        removeIfPresent(layout.output(jobId))
+        removeIfPresent(layout.artifacts(jobId))
     }
 
     // MARK: stopping
