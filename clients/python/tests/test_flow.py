@@ -147,3 +147,13 @@ def test_wait_shows_progress_without_tqdm(client: Client, tiny_model: Path, corp
     assert lines and all(line.startswith(job.id) for line in lines), lines
     assert "succeeded" in lines[-1] and "regurgitation" in lines[-1]
     job.delete()
+
+
+def test_wait_draws_a_tqdm_bar(client: Client, tiny_model: Path, corpus: Path) -> None:
+    pytest.importorskip("tqdm")  # installed by the [test] extra
+    job = client.submit(tiny_model, corpus, options=dict(FAST_OPTIONS, heldOutFraction=0))
+    shown = io.StringIO()
+    job.wait(timeout=240, poll=0.3, progress=True, stream=shown)
+    text = shown.getvalue()
+    assert "100%" in text and job.id in text and "succeeded" in text, text
+    job.delete()
