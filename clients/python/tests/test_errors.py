@@ -23,12 +23,17 @@ def test_wrong_token_is_an_authentication_error(server: LiveServer, corpus: Path
         assert isinstance(error, APIError) and isinstance(error, SaniError)
         assert error.status == 401 and error.code == "unauthorized"
         assert "API key" in error.message and "401 unauthorized" in str(error)
-        # An upload is refused before its body is sent (the answer to Expect: 100-continue).
         with pytest.raises(AuthenticationError):
             wrong.upload(corpus)
         with pytest.raises(AuthenticationError):
+            wrong.upload(tiny_model)
+        # submit checks the key before it uploads anything.
+        uploads = []
+        real_upload = wrong._transport.upload
+        wrong._transport.upload = lambda *a, **k: uploads.append(a) or real_upload(*a, **k)
+        with pytest.raises(AuthenticationError):
             wrong.submit(tiny_model, corpus)
-        assert wrong._transport.interim_continues == 0
+        assert uploads == []
 
 
 def test_no_token_is_refused_when_the_server_has_keys(server: LiveServer, monkeypatch) -> None:
@@ -112,7 +117,7 @@ def test_bad_corpus_fails_the_job_with_its_reason(client: Client, tiny_model: Pa
 
 
 def test_cancel_then_delete_a_running_job(client: Client, tiny_model: Path, corpus: Path) -> None:
-    job = client.submit(tiny_model, corpus, options=dict(FAST_OPTIONS, epochs=500, heldOutFraction=0))
+    job = client.submit(tiny_model, corpus, options=dict(FAST_OPTIONS, epochs=2000, heldOutFraction=0))
     with pytest.raises(WaitTimeoutError):
         job.wait(timeout=0.5, poll=0.2, progress=False)
     for _ in range(600):
@@ -137,7 +142,7 @@ def test_cancel_then_delete_a_running_job(client: Client, tiny_model: Path, corp
 def test_cancel_a_queued_job(client: Client, tiny_model: Path, corpus: Path) -> None:
     model = client.upload(tiny_model)
     notes = client.upload(corpus)
-    running = client.submit(model, notes, options=dict(FAST_OPTIONS, epochs=500, heldOutFraction=0))
+    running = client.submit(model, notes, options=dict(FAST_OPTIONS, epochs=2000, heldOutFraction=0))
     waiting = client.submit(model, notes, options=dict(FAST_OPTIONS, heldOutFraction=0))
     for _ in range(600):
         if running.refresh().status == JobStatus.RUNNING and waiting.refresh().status == JobStatus.QUEUED:

@@ -13,6 +13,8 @@ from .models import File, JobInfo, JobStatus
 from .transport import Transport
 
 PathLike = Union[str, "os.PathLike[str]"]
+#: Items asked for per page of a listing (the server allows up to 200).
+_PAGE = 100
 #: An input of a job: a local path (uploaded) or a file already uploaded (a File or its id, ``file_...``).
 Input = Union[PathLike, File]
 
@@ -95,6 +97,10 @@ class Client:
                     raise SaniError(f"{label}: {folder} is not a folder (a Hugging Face model folder is expected)")
                 if not (folder / "config.json").is_file():
                     raise SaniError(f"{label}: {folder} has no config.json: not a Hugging Face model folder")
+        if any(v is not None and not isinstance(v, File) and not _is_file_id(v)
+               for v in (model_dir, corpus, held_out, base, terms)):
+            # A wrong key or an unreachable server shows up now, not after gigabytes of model went up.
+            self._transport.json("GET", "v1/files", params={"limit": 1})
         body: Dict[str, Any] = {"model": self._input(model_dir), "corpus": self._input(corpus)}
         if held_out is not None:
             body["heldOut"] = self._input(held_out)
@@ -137,7 +143,7 @@ class Client:
         items: List[Dict[str, Any]] = []
         cursor: Optional[str] = None
         for _ in range(100_000):  # a bound, far above any real listing
-            wanted = 1000 if limit is None else min(1000, limit - len(items))
+            wanted = _PAGE if limit is None else min(_PAGE, limit - len(items))
             if wanted <= 0:
                 break
             query = dict(params, limit=wanted)

@@ -125,7 +125,7 @@ class Job:
         events: List[Event] = []
         cursor: Optional[str] = None
         while len(events) < limit:
-            params: Dict[str, Any] = {"limit": min(1000, limit - len(events))}
+            params: Dict[str, Any] = {"limit": min(200, limit - len(events))}
             if cursor:
                 params["cursor"] = cursor
             page = self.client._transport.json("GET", f"v1/jobs/{self.id}/events", params=params)

@@ -1,8 +1,9 @@
 """HTTP to the sani service: JSON calls and downloads through ``requests``, uploads through ``http.client``.
 
 Uploads send ``Expect: 100-continue`` and wait for the server's ``100 Continue`` before the body, as curl does:
-a request the server refuses at once (wrong key, unknown parameter) gets its answer without a single byte of the
-model crossing the network. ``requests`` (urllib3) cannot wait for an interim answer, hence ``http.client`` here,
+a server (or a proxy in front of it) that refuses the request from its headers alone answers without a single
+byte of the model crossing the network, and an answer that comes in the middle of the body (413 as the size
+limit is crossed) is still read. ``requests`` (urllib3) cannot wait for an interim answer, hence ``http.client`` here,
 with the same URL, key, timeout and TLS settings.
 """
 
