@@ -110,7 +110,8 @@ class JobFailedError(SaniError):
     """The job ended ``failed`` (or ``cancelled``): ``code`` and ``message`` are the job's ``error``."""
 
     def __init__(self, job: Any, code: str, message: str) -> None:
-        super().__init__(f"job {job.id} {job.status}: {code}: {message}")
+        super().__init__(f"job {job.id} {job.status}: {code}: {message}" if code != job.status
+                         else f"job {job.id} {job.status}: {message}")
         self.job = job
         self.code = code
         self.reason = message

@@ -32,7 +32,8 @@ class FolderTar(io.RawIOBase):
     """A readable stream of the tar of a folder's regular files (GNU format: long names and sizes over 8 GiB).
 
     Names are relative to the folder, with ``/``; symbolic links inside the folder (a Hugging Face cache
-    snapshot is made of them) are followed and stored as the files they point to. ``len(stream)`` is the
+    snapshot is made of them) are followed and stored as the files they point to; hidden files and folders
+    (``.git``, ``.cache``, ``.gitattributes``) are left out. ``len(stream)`` is the
     exact number of bytes the stream yields.
     """
 

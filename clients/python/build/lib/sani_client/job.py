@@ -105,7 +105,9 @@ class Job:
         if raise_on_failure and self.status != JobStatus.SUCCEEDED:
             error = self.error
             code = error.code if error else self.status
-            message = error.message if error else f"the job ended {self.status}"
+            said = self.progress.message if self.progress and self.progress.message else ""
+            message = error.message if error else (said if said and said != self.status
+                                                   else f"the job was {self.status} before it succeeded")
             if self.status == JobStatus.CANCELLED:
                 raise JobCancelledError(self, code, message)
             raise JobFailedError(self, code, message)
