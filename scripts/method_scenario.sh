@@ -17,6 +17,8 @@
 #   ROWS=$'name|label|flags\n...'   or   ROWS_FILE=file   (one row a line, # comments)
 # ROWS_ONLY=1 runs the caller's rows alone; ONLY=name,name runs a subset (the table shows what has a report).
 # A row whose report exists with the same flags is not run again (FORCE=1 runs it again).
+# NEVER_LEARNED=1 (gpt2: the default; smollm2: 0, a second long fine-tune) also trains and audits the
+# counterfactual model: the base fine-tuned the same way but never taught a sensitive token.
 # Other knobs: SANI (binary), ASSETS (default .cache/assets), AUDIT_FLAGS (added to every audit and sanitize,
 # e.g. "--samples 4" for sampled extraction), KEEP_MODELS=0 (delete each sanitized model once its report is
 # written), SMOLLM2_EPOCHS.
@@ -93,11 +95,27 @@ run_rows() {
     done < <(rows_of "$builtin")
 }
 
-audit() { # audit MODEL OUT
+audit() { # audit MODEL OUT [REFERENCE]: with a reference (the model the fine-tune started from), the spans it
+    # extracts too are counted apart
     [ -s "$2" ] && [ "${FORCE:-0}" != 1 ] && return 0
     step "audit of $1"
-    timed "audit $(basename "$2" .json)" "$SANI" audit --model "$1" "${COMMON[@]}" > "$2.part"
+    local -a reference=()
+    [ -n "${3:-}" ] && reference=(--reference "$3")
+    timed "audit $(basename "$2" .json)" "$SANI" audit --model "$1" "${COMMON[@]}" "${reference[@]}" > "$2.part"
     mv "$2.part" "$2"
+}
+
+# The counterfactual: the base model fine-tuned as the fine-tune was, but never taught a sensitive token (no loss
+# on them from the first step). What a sanitization should come close to; audited as a row of its own
+# (audit-never-learned.json). never_learned EPOCHS LR CORPUS [train flags...]
+never_learned() {
+    local epochs=$1 lr=$2 corpus=$3; shift 3
+    if [ ! -f "$W/never-learned/config.json" ]; then
+        step "the counterfactual: $BASE fine-tuned $epochs epochs at $lr without learning a sensitive token"
+        timed "never-learned fine-tune ($epochs epochs)" "$SANI" train --model "$BASE" --corpus "$corpus" \
+            --out "$W/never-learned" --epochs "$epochs" --lr "$lr" --length 256 --never-learn-sensitive "$@" >&2
+    fi
+    audit "$W/never-learned" "$W/audit-never-learned.json" "$BASE"
 }
 
 scenario_gpt2() {
@@ -119,7 +137,8 @@ scenario_gpt2() {
     fi
     COMMON=(--corpus "$W/hospital.jsonl" --held-out-corpus "$W/held.jsonl" --length 256 --json "${AUDIT_EXTRA[@]}")
     audit "$BASE" "$W/audit-general.json"
-    audit "$W/fine-tuned" "$W/audit-fine-tuned.json"
+    audit "$W/fine-tuned" "$W/audit-fine-tuned.json" "$BASE"
+    [ "${NEVER_LEARNED:-1}" = 1 ] && never_learned 15 1e-3 "$W/hospital.jsonl"
     run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 5e-4)|--lr 5e-4 --forget-weight 0 --no-attacks
 repair-only|\`repair-only\`, 2 epochs at 5e-4|--method repair-only --lr 5e-4 --forget-weight 0 --no-attacks
 erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
@@ -168,7 +187,9 @@ EOF
     COMMON=(--corpus "$W/notes.jsonl" --held-out-corpus "$W/held.jsonl" --terms "$W/terms.txt" --detectors none
             --k 0 --length 256 --json "${AUDIT_EXTRA[@]}")
     audit "$BASE" "$W/audit-general.json"
-    audit "$W/fine-tuned" "$W/audit-fine-tuned.json"
+    audit "$W/fine-tuned" "$W/audit-fine-tuned.json" "$BASE"
+    [ "${NEVER_LEARNED:-0}" = 1 ] && never_learned "$SMOLLM2_EPOCHS" 2e-4 "$W/notes.jsonl" \
+        --terms "$W/terms.txt" --detectors none --k 0
     run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 1e-4)|--forget-weight 0 --no-attacks
 repair-only|\`repair-only\`, 2 epochs at 1e-4|--method repair-only --forget-weight 0 --no-attacks
 erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks

@@ -54,7 +54,13 @@ def field(audit, report, *path):
 def figures(audit, report=None):
     report = report or {}
     mia = [field(audit, report, "membership", key) for key in ("lossAUC", "minKAUC")]
+    by_label = audit.get("spanExtractionByLabel") or {}
+    relearned_by_label = field(audit, report, "relearned", "spanExtractionByLabel") or {}
     return {
+        "direct": direct(by_label),
+        "relearned_direct": direct(relearned_by_label) if relearned_by_label else None,
+        "beyond": rate(field(audit, report, "beyondReference", "spanExtraction")),
+        "id_mia": field(audit, report, "membership", "identifiers", "lossAUC"),
         "tokens": rate(audit["tokenRegurgitation"]),
         "greedy": rate(audit["spanExtraction"]),
         "sampled": rate(field(audit, report, "sampledExtraction")),
@@ -63,6 +69,18 @@ def figures(audit, report=None):
         "ppl": audit["utility"]["perplexity"],
         "accuracy": audit["utility"]["accuracy"],
     }
+
+
+def direct(by_label):
+    """(extracted, total) over every label but INDIRECT (the k-anonymity words): the direct identifiers."""
+    counts = [(v["count"], v["total"]) for k, v in by_label.items() if k != "INDIRECT"]
+    if not counts:
+        return None
+    return sum(c for c, _ in counts), sum(t for _, t in counts)
+
+
+def count(value):
+    return DASH if value is None else f"{value[0]} of {value[1]}"
 
 
 def percent(value):
@@ -104,6 +122,27 @@ def bars(f, floor, reference_ppl):
     ])
 
 
+def floor_bars(f):
+    """The same bars read against what a model that never saw the notes does: extraction of direct identifiers
+    and extraction beyond the general model (greedy ≤ 1 %), identifier membership (within 0.5 ± 0.05)."""
+    out = []
+    if f["direct"] is not None:
+        c, t = f["direct"]
+        out.append(f"direct identifiers ≤{100 * GREEDY_MAX:g} % {mark(c / t if t else 0, lambda v: v <= GREEDY_MAX)}")
+    out.append(f"beyond the general model ≤{100 * GREEDY_MAX:g} % {mark(f['beyond'], lambda v: v <= GREEDY_MAX)}")
+    out.append(f"identifier MIA within 0.5 ± {MIA_MAX - 0.5:g} {mark(f['id_mia'], lambda v: abs(v - 0.5) <= MIA_MAX - 0.5)}")
+    if f["relearned_direct"] is not None:
+        c, t = f["relearned_direct"]
+        out.append(f"direct identifiers after relearning ≤{100 * RELEARNED_MAX:g} % "
+                   f"{mark(c / t if t else 0, lambda v: v <= RELEARNED_MAX)}")
+    return ", ".join(out)
+
+
+def floor_line(label, f):
+    id_mia = DASH if f["id_mia"] is None else f"{f['id_mia']:.3f}"
+    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {id_mia} | {count(f['relearned_direct'])} |")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("folder")
@@ -118,6 +157,11 @@ def main():
     rows = []  # (label, figures, kept, seconds)
     rows.append((args.general_label, figures(general), DASH, general.get("seconds")))
     rows.append(("fine-tuned (before)", figures(fine_tuned), DASH, fine_tuned.get("seconds")))
+    never_learned = os.path.join(w, "audit-never-learned.json")
+    if os.path.exists(never_learned):
+        audit = json.load(open(never_learned))
+        rows.append(("never taught an identifier (the base fine-tuned the same way, no loss on sensitive tokens)",
+                     figures(audit), DASH, audit.get("seconds")))
     for entry in open(os.path.join(w, "rows.tsv")):
         if not entry.strip():
             continue
@@ -142,6 +186,19 @@ def main():
     print()
     for label, f, _, _ in rows[1:]:
         print(f"- {label}: bars: {bars(f, floor, reference_ppl)}")
+    print()
+    print("What is left against a model that never saw the notes: direct identifiers (every label but INDIRECT) "
+          "extracted greedily; spans extracted that the general model does not extract (audits with a reference); "
+          "membership AUC of the identifiers alone; direct identifiers extracted after the relearning attack.")
+    print()
+    print("| model | direct identifiers, greedy | beyond the general model | identifier MIA AUC "
+          "| direct identifiers after relearning |")
+    print("|---|---|---|---|---|")
+    for label, f, _, _ in rows:
+        print(floor_line(label, f))
+    print()
+    for label, f, _, _ in rows[1:]:
+        print(f"- {label}: {floor_bars(f)}")
 
 
 if __name__ == "__main__":

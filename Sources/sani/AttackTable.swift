@@ -7,7 +7,7 @@ enum AttackTable {
     static func render(_ reports: [AuditReport]) -> String {
         let measured = reports.filter {
             $0.membership != nil || $0.spanExtractionByPrefix != nil || $0.exposure != nil || $0.relearned != nil
-                || $0.sampledExtraction != nil
+                || $0.sampledExtraction != nil || $0.beyondReference != nil
         }
         guard !measured.isEmpty else { return "" }
         var rows: [[String]] = [["attack"] + measured.map(\.stage)]
@@ -22,8 +22,11 @@ enum AttackTable {
         for p in prefixes {
             row("span extraction, prefix \(p)") { $0.spanExtractionByPrefix?[p].map(AuditTable.percent) }
         }
+        row("span extraction, reference model") { $0.beyondReference.map { AuditTable.percent($0.referenceExtraction) } }
+        row("span extraction beyond the reference") { $0.beyondReference.map { AuditTable.percent($0.spanExtraction) } }
         row("membership AUC, loss") { r in r.membership.map { auc($0.lossAUC) } }
         row("membership AUC, min-k") { r in r.membership.map { auc($0.minKAUC) + String(format: " (k %.0f%%)", $0.k * 100) } }
+        row("membership AUC, identifiers") { r in r.membership?.identifiers.map { auc($0.lossAUC) } }
         row("exposure, mean bits") { r in
             r.exposure.map { String(format: "%.2f of %.2f (%d spans)", $0.mean, $0.maxExposure, $0.spans) }
         }

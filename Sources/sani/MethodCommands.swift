@@ -161,6 +161,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Confidential terms (one per line, or JSON).") var terms: String?
     @Option(help: "Notes the model was never fine-tuned on, for the utility audit (instead of --held-out).")
     var heldOutCorpus: String?
+    @Option(help: "A model that never saw the corpus (e.g. the one the fine-tune started from): spans it reproduces too are counted apart.")
+    var reference: String?
     @OptionGroup var flags: MethodFlags
     @Flag(help: "Print JSON instead of a table.") var json = false
 
@@ -176,7 +178,11 @@ struct AuditCommand: ParsableCommand {
             // A masked model is audited as the method audits it (the attacks are for causal models).
             let settings = work.model.objective == .causal ? PreparedWork.finalAuditSettings(options)
                 : PreparedWork.auditSettings(options)
-            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings)
+            let referenceModel = try reference.map {
+                try Sanitizer.loadBase(URL(fileURLWithPath: $0), like: work.model, role: "the reference model")
+            }
+            let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings,
+                                  reference: work.model.objective == .causal ? referenceModel : nil)
             return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut,
                                      heldOutSplit: work.heldOutSplit) { done, total in
                 bar.update(SanitizationProgress(phase: .audit, epoch: nil, epochs: 0, step: done, steps: total,
@@ -216,11 +222,28 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Tokens per sequence.") var length = 128
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Flag(help: "Start from the family's random initialisation.") var fromScratch = false
+    @Flag(help: "Never learn the sensitive tokens (annotations, --terms, the detectors, k-anonymity with --k): no loss on them from the first step, the model a sanitization should come close to.")
+    var neverLearnSensitive = false
+    @Option(help: "Confidential terms never learned (with --never-learn-sensitive).") var terms: String?
+    @Option(help: "Detectors of what is never learned, comma separated (with --never-learn-sensitive).") var detectors = "all"
+    @Option(help: "k of the k-anonymity detector of what is never learned (0: off; with --never-learn-sensitive).") var k = 2
 
     func run() throws {
         var o = FineTuner.Options()
         o.epochs = epochs; o.learningRate = lr; o.batchSize = batch; o.sequenceLength = length; o.seed = seed
         o.fromScratch = fromScratch
+        if neverLearnSensitive {
+            o.neverLearn = try reportingErrors {
+                let corpusRecords = try Corpus.load(url: URL(fileURLWithPath: corpus))
+                return BlacklistBuilder.Options(
+                    useAnnotations: true,
+                    terms: try terms.map { try TermList.load(url: URL(fileURLWithPath: $0), caseSensitive: false) },
+                    detectors: try SpanDetector.Kind.parseList(detectors),
+                    kAnonymity: k > 0 && corpusRecords.hasSubjects ? KAnonymityDetector(k: k) : nil)
+            }
+        } else if terms != nil {
+            throw ValidationError("--terms, --detectors and --k say what --never-learn-sensitive leaves out; add that flag")
+        }
         let bar = TerminalProgress()
         let started = Date()
         let losses = try reportingErrors {

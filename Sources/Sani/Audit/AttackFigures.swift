@@ -10,9 +10,27 @@ public struct MembershipFigure: Sendable, Equatable, Codable {
     public var k: Double
     public var members: Int
     public var nonMembers: Int
+    /// The same attack on the identifiers alone (nil when no record on one side has a sensitive token).
+    public var identifiers: IdentifierMembershipFigure? = nil
 
     public init(lossAUC: Double, minKAUC: Double, k: Double, members: Int, nonMembers: Int) {
         self.lossAUC = lossAUC; self.minKAUC = minKAUC; self.k = k; self.members = members; self.nonMembers = nonMembers
+    }
+}
+
+/// Membership inference on the identifiers of the records: whether the sensitive tokens of a training note are
+/// more (or, after over-forgetting, less) likely to the model than those of a note it never saw. The repair
+/// trains on the notes' other tokens, so a sanitized model still tells its training notes from others by their
+/// ordinary text (`MembershipFigure.lossAUC`); this figure asks the patient's question: are *my identifiers* in
+/// there? 0.5 is chance; far below 0.5 an attacker learns membership too, by flipping the score.
+public struct IdentifierMembershipFigure: Sendable, Equatable, Codable {
+    /// AUC of the mean log-probability of a record's sensitive tokens.
+    public var lossAUC: Double
+    public var members: Int
+    public var nonMembers: Int
+
+    public init(lossAUC: Double, members: Int, nonMembers: Int) {
+        self.lossAUC = lossAUC; self.members = members; self.nonMembers = nonMembers
     }
 }
 
@@ -53,5 +71,25 @@ public struct RelearningFigure: Sendable, Equatable, Codable {
     public init(steps: Int, learningRate: Double, spanExtraction: RateFigure, spanExtractionByLabel: [String: RateFigure]) {
         self.steps = steps; self.learningRate = learningRate; self.spanExtraction = spanExtraction
         self.spanExtractionByLabel = spanExtractionByLabel
+    }
+}
+
+/// Span extraction measured against a reference model that never saw the corpus (the model the fine-tune started
+/// from): a span that the reference also reproduces is written from general knowledge (a common drug after its
+/// condition, a date format), not from memory of the notes. `spanExtraction` counts the spans the audited model
+/// reproduces and the reference does not, over every audited span; the absolute figure stays in the report.
+public struct ReferenceExtractionFigure: Sendable, Equatable, Codable {
+    /// Extracted by the audited model, not by the reference (of every span audited).
+    public var spanExtraction = RateFigure()
+    public var spanExtractionByLabel: [String: RateFigure] = [:]
+    /// Extracted by the reference itself (greedy, the same prompts).
+    public var referenceExtraction = RateFigure()
+
+    public init() {}
+
+    mutating func add(label: String, extracted: Bool, byReference: Bool) {
+        spanExtraction.add(extracted && !byReference)
+        spanExtractionByLabel[label, default: RateFigure()].add(extracted && !byReference)
+        referenceExtraction.add(byReference)
     }
 }

@@ -65,4 +65,6 @@ public struct AuditReport: Sendable, Equatable, Codable {
     public var exposure: ExposureFigure? = nil
     /// Span extraction after a brief fine-tune on the held-out notes.
     public var relearned: RelearningFigure? = nil
+    /// Greedy span extraction beyond a reference model that never saw the corpus (when one was given).
+    public var beyondReference: ReferenceExtractionFigure? = nil
 }

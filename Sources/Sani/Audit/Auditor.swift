@@ -39,9 +39,13 @@ public struct Auditor {
     public let model: any LanguageModel
     public let tokenizer: any TextTokenizer
     public let settings: AuditSettings
+    /// A model that never saw the corpus (the one its fine-tune started from): each span is also decoded by it,
+    /// and the report counts the spans the audited model extracts and it does not (causal models).
+    public let reference: (any LanguageModel)?
 
-    public init(model: any LanguageModel, tokenizer: any TextTokenizer, settings: AuditSettings) {
-        self.model = model; self.tokenizer = tokenizer; self.settings = settings
+    public init(model: any LanguageModel, tokenizer: any TextTokenizer, settings: AuditSettings,
+                reference: (any LanguageModel)? = nil) {
+        self.model = model; self.tokenizer = tokenizer; self.settings = settings; self.reference = reference
     }
 
     /// Audits `memorized` (the corpus the model was fine-tuned on) and measures utility on `heldOut`
@@ -69,15 +73,21 @@ public struct Auditor {
         var tally = TeacherForcedTally()
         // Membership inference reads the log-probability of every predicted token of every record.
         let membership = settings.attacks?.membership == true && heldOut != nil
-        if membership { tally.recordLogProbabilities = Array(repeating: [], count: memorized.records.count) }
+        if membership {
+            tally.recordLogProbabilities = Array(repeating: [], count: memorized.records.count)
+            tally.recordSensitiveLogProbabilities = tally.recordLogProbabilities
+        }
         try teacherForced(memorized, memorizedSegments, utility: heldOut == nil, into: &tally) { n in
             done += n; progress(done, total)
             if isCancelled() { throw SaniError.cancelled }
         }
-        var nonMemberLogProbabilities: [[Float]]?
+        var nonMemberLogProbabilities: [[Float]]?, nonMemberSensitiveLogProbabilities: [[Float]]?
         if let heldOut {
             var heldOutTally = TeacherForcedTally()
-            if membership { heldOutTally.recordLogProbabilities = Array(repeating: [], count: heldOut.records.count) }
+            if membership {
+                heldOutTally.recordLogProbabilities = Array(repeating: [], count: heldOut.records.count)
+                heldOutTally.recordSensitiveLogProbabilities = heldOutTally.recordLogProbabilities
+            }
             try teacherForced(heldOut, heldOutSegments, utility: true, into: &heldOutTally) { n in
                 done += n; progress(done, total)
                 if isCancelled() { throw SaniError.cancelled }
@@ -86,6 +96,7 @@ public struct Auditor {
             tally.utilityPositions = heldOutTally.utilityPositions
             tally.utilityCorrect = heldOutTally.utilityCorrect
             nonMemberLogProbabilities = heldOutTally.recordLogProbabilities
+            nonMemberSensitiveLogProbabilities = heldOutTally.recordSensitiveLogProbabilities
         }
         model.releaseActivations()
         var extraction = ExtractionTally()
@@ -94,13 +105,19 @@ public struct Auditor {
             if isCancelled() { throw SaniError.cancelled }
         }
         try extract(spans, from: memorized, decoder: decoder, prefix: settings.prefixTokens,
-                    samples: settings.samples, into: &extraction, advanced: advanced)
+                    samples: settings.samples, into: &extraction, reference: reference?.decoder, advanced: advanced)
         var report = report(stage: stage, tally: tally, extraction: extraction,
                             split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
+        if let beyond = extraction.beyondReference { report.beyondReference = beyond }
         if let attacks = settings.attacks {
             if let members = tally.recordLogProbabilities, let nonMembers = nonMemberLogProbabilities {
                 report.membership = MembershipInference.figure(members: members, nonMembers: nonMembers,
                                                                k: attacks.minKFraction)
+                if let sensitive = tally.recordSensitiveLogProbabilities,
+                   let heldOutSensitive = nonMemberSensitiveLogProbabilities {
+                    report.membership?.identifiers = MembershipInference.identifierFigure(
+                        members: sensitive, nonMembers: heldOutSensitive)
+                }
             }
             try runAttacks(attacks, on: &report, spans: spans, exposureSpans: attackSpans, memorized: memorized,
                            heldOut: heldOut, decoder: decoder, isCancelled: isCancelled, advanced: advanced)
@@ -139,6 +156,8 @@ public struct Auditor {
         var utilityCorrect = 0
         /// Per record, the log-probability of each predicted token (collected for membership inference).
         var recordLogProbabilities: [[Float]]?
+        /// Per record, the log-probability of each predicted sensitive token (identifier membership inference).
+        var recordSensitiveLogProbabilities: [[Float]]?
     }
 
     /// Pieces of at most `contextLength` tokens; consecutive pieces overlap by one token so that every target
@@ -179,8 +198,11 @@ public struct Auditor {
                     let predicted = logits.argmax(row)
                     if tally.recordLogProbabilities != nil {
                         let lse = CrossEntropy.logSumExp(logits.buffer.pointer + row * logits.vocabulary, logits.vocabulary)
-                        tally.recordLogProbabilities?[seg.record].append(
-                            logits.buffer.pointer[row * logits.vocabulary + target] - lse)
+                        let logProbability = logits.buffer.pointer[row * logits.vocabulary + target] - lse
+                        tally.recordLogProbabilities?[seg.record].append(logProbability)
+                        if record.labels[seg.start + t + 1] != nil {
+                            tally.recordSensitiveLogProbabilities?[seg.record].append(logProbability)
+                        }
                     }
                     if let label = record.labels[seg.start + t + 1] {
                         tally.regurgitation.add(predicted == target)
@@ -207,6 +229,8 @@ public struct Auditor {
         var greedyByLabel: [String: RateFigure] = [:]
         var sampled = RateFigure()
         var examples: [AuditExample] = []
+        /// With a reference model: the spans extracted by the audited model and not by the reference.
+        var beyondReference: ReferenceExtractionFigure?
     }
 
     /// Every span with at least one token of context before it, capped in length; a seeded sample when there
@@ -234,7 +258,9 @@ public struct Auditor {
     /// Greedy (and, with `samples`, sampled) extraction of `spans` from up to `prefix` preceding tokens.
     func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, decoder: any IncrementalDecoder,
                  prefix p: Int, samples: Int, into tally: inout ExtractionTally,
+                 reference: (any IncrementalDecoder)? = nil,
                  advanced: (Int) throws -> Void) throws {
+        if reference != nil && tally.beyondReference == nil { tally.beyondReference = ReferenceExtractionFigure() }
         let perBatch = max(1, min(64, settings.batchTokens / max(1, p)))
         var i = 0
         while i < spans.count {
@@ -254,6 +280,9 @@ public struct Auditor {
                 return Array(ids[(ctxStart + start)..<s.range.lowerBound])
             }
             let greedy = try Generator.generate(decoder, prompts: prompts, maxNewTokens: n, startPositions: starts)
+            let referenceGreedy = try reference.map {
+                try Generator.generate($0, prompts: prompts, maxNewTokens: n, startPositions: starts)
+            }
             var sampledHits = [Bool](repeating: false, count: group.count)
             if samples > 0 {
                 let repeated = prompts.flatMap { Array(repeating: $0, count: samples) }
@@ -273,6 +302,10 @@ public struct Auditor {
                 let hit = greedy[k].tokens == truth
                 tally.greedy.add(hit)
                 tally.greedyByLabel[s.label, default: RateFigure()].add(hit)
+                if let referenceGreedy {
+                    tally.beyondReference?.add(label: s.label, extracted: hit,
+                                               byReference: referenceGreedy[k].tokens == truth)
+                }
                 if samples > 0 { tally.sampled.add(hit || sampledHits[k]) }
                 if hit && settings.includeExamples && tally.examples.count < 20 {
                     tally.examples.append(AuditExample(label: s.label, record: s.record,

@@ -44,4 +44,13 @@ public enum MembershipInference {
         else { return nil }
         return MembershipFigure(lossAUC: lossAUC, minKAUC: minKAUC, k: k, members: m.count, nonMembers: n.count)
     }
+
+    /// Membership of the identifiers alone: the AUC of the mean log-probability of a record's sensitive tokens,
+    /// training notes against held-out notes (whose identifiers are other patients'). Records without a sensitive
+    /// token are left out; nil when either side has none.
+    public static func identifierFigure(members: [[Float]], nonMembers: [[Float]]) -> IdentifierMembershipFigure? {
+        let m = members.filter { !$0.isEmpty }, n = nonMembers.filter { !$0.isEmpty }
+        guard let lossAUC = auc(members: m.map(lossScore), nonMembers: n.map(lossScore)) else { return nil }
+        return IdentifierMembershipFigure(lossAUC: lossAUC, members: m.count, nonMembers: n.count)
+    }
 }

@@ -2,6 +2,8 @@ import Foundation
 import SaniEngine
 
 /// Ordinary fine-tuning (every position weighs 1): how a memorizing model is made, in the tests and the demo.
+/// With `neverLearn`, the sensitive targets its blacklist marks weigh 0 from the first step: the model a
+/// sanitization should come close to (fine-tuned on the same notes, never taught an identifier).
 public struct FineTuner {
     public struct Options: Sendable {
         public var epochs = 3
@@ -12,6 +14,8 @@ public struct FineTuner {
         public var warmupSteps = 10
         /// Start from random weights (the family's initialisation) instead of the folder's weights.
         public var fromScratch = false
+        /// The spans never learned (nil: every position is a target).
+        public var neverLearn: BlacklistBuilder.Options?
         public init() {}
     }
 
@@ -33,8 +37,10 @@ public struct FineTuner {
         let tokenizer = try Sanitizer.wrapEngine { try LanguageModelLoader.tokenizer(folder: modelFolder) }
         let corpus = try Corpus.load(url: corpusURL)
         let scheme = try TrainingScheme(model: model, tokenizer: tokenizer)
-        let tokenized = try TokenizedCorpus(corpus: Corpus(records: corpus.records.map { CorpusRecord(text: $0.text) }),
-                                            tokenizer: tokenizer, scheme: scheme, vocabularySize: model.vocabularySize)
+        let trained = try options.neverLearn.map { try BlacklistBuilder(options: $0).build(for: corpus).annotating(corpus) }
+            ?? Corpus(records: corpus.records.map { CorpusRecord(text: $0.text) })
+        let tokenized = try TokenizedCorpus(corpus: trained, tokenizer: tokenizer, scheme: scheme,
+                                            vocabularySize: model.vocabularySize)
         let windows = TrainingWindows(corpus: tokenized, length: min(options.sequenceLength, model.maxPositions),
                                       scheme: scheme)
         guard windows.count > 0 else { throw SaniError.invalidArgument("the corpus is too short to train on") }

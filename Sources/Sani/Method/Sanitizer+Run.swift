@@ -60,10 +60,15 @@ extension Sanitizer {
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
         // Before and after: the attacks too, when asked for (causal models; a masked model's audits stay as they are).
         let attacks = options.auditAttacks && model.objective == .causal
-        let finalAuditor = attacks
-            ? Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.finalAuditSettings(options)) : auditor
-        func runAudit(_ stage: String, epoch: Int?, final: Bool = false) throws -> AuditReport {
-            try (final ? finalAuditor : auditor).audit(stage: stage, memorized: train, heldOut: heldOut, heldOutSplit: work.heldOutSplit,
+        // With the attacks and a base model, the before and after audits also count the spans the base model (which
+        // never saw the corpus) does not reproduce: it is loaded again for the after audit, not held during repair.
+        func finalAuditor(reference: (any LanguageModel)?) -> Auditor {
+            attacks ? Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.finalAuditSettings(options),
+                              reference: reference) : auditor
+        }
+        func runAudit(_ stage: String, epoch: Int?, final: Bool = false,
+                      reference: (any LanguageModel)? = nil) throws -> AuditReport {
+            try (final ? finalAuditor(reference: reference) : auditor).audit(stage: stage, memorized: train, heldOut: heldOut, heldOutSplit: work.heldOutSplit,
                               progress: { done, total in
                 tracker.emit(.audit, epoch: epoch, step: done, steps: total, message: "audit \(stage)")
             }, isCancelled: isCancelled)
@@ -106,7 +111,7 @@ extension Sanitizer {
             tracker.resume(completedEpochs: saved.completedEpochs)
             tracker.emit(.preparing, step: 1, steps: 1, message: "resumed after epoch \(saved.completedEpochs)")
         } else {
-            let before = try runAudit("before", epoch: nil, final: true)
+            let before = try runAudit("before", epoch: nil, final: true, reference: base)
             tracker.finishAuditBefore()
             var erase: EraseSummary?
             try readForgetReference(model, phase: .erase)
@@ -178,7 +183,8 @@ extension Sanitizer {
             after = state.epochs[state.bestEpoch - 1]
         } else {
             // The kept weights audited afresh, attacks included.
-            after = try runAudit("after", epoch: nil, final: true)
+            let reference = try attacks ? inputs.base.map { try Self.loadBase($0, like: model) } : nil
+            after = try runAudit("after", epoch: nil, final: true, reference: reference)
             if state.bestEpoch > 0 { after.trainingLoss = state.epochs[state.bestEpoch - 1].trainingLoss }
         }
         after.stage = "after"
@@ -208,16 +214,17 @@ extension Sanitizer {
     }
 
     /// The model the fine-tune started from; it must have the same parameters (names and shapes).
-    static func loadBase(_ url: URL, like model: any LanguageModel) throws -> any LanguageModel {
+    public static func loadBase(_ url: URL, like model: any LanguageModel,
+                                role: String = "the base model") throws -> any LanguageModel {
         let base: any LanguageModel
         do {
             base = try LanguageModelLoader.load(folder: url)
         } catch {
-            throw SaniError.model("the base model: \(error)")
+            throw SaniError.model("\(role): \(error)")
         }
         guard base.family == model.family,
               base.parameters.specs.map({ [$0.name] + $0.shape.map(String.init) }) == model.parameters.specs.map({ [$0.name] + $0.shape.map(String.init) }) else {
-            throw SaniError.model("the base model does not have the architecture of the model to sanitize (family, layers, sizes and vocabulary must match)")
+            throw SaniError.model("\(role) does not have the architecture of the model to sanitize (family, layers, sizes and vocabulary must match)")
         }
         return base
     }
