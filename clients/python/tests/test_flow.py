@@ -157,3 +157,21 @@ def test_wait_draws_a_tqdm_bar(client: Client, tiny_model: Path, corpus: Path) -
     text = shown.getvalue()
     assert "100%" in text and job.id in text and "succeeded" in text, text
     job.delete()
+
+
+def test_submit_with_a_base_model(client: Client, tiny_model: Path, corpus: Path, held_out: Path, tmp_path: Path) -> None:
+    # The base is the folder the fine-tune started from; a copy of the same weights stands in for it here.
+    import shutil
+
+    base = shutil.copytree(tiny_model, tmp_path / "base")
+    # Extraction beyond the reference is counted by the attack audits (kept small here).
+    attacks = {"auditAttacks": True, "relearnSteps": 2, "exposureCandidates": 5, "finalAuditSamples": 1}
+    job = client.submit(tiny_model, corpus, held_out=held_out, base=base, options=dict(FAST_OPTIONS, **attacks))
+    job.wait(timeout=240, poll=0.3, progress=False)
+    assert job.info.base is not None and job.info.base not in (job.info.model, job.info.corpus)
+    report = job.audit()
+    beyond = report.before.beyond_reference
+    assert beyond is not None, sorted(report.before.raw)
+    assert beyond.span_extraction.total == report.before.span_extraction.total
+    assert beyond.span_extraction.count == 0, "a copy of the model extracts nothing its reference does not"
+    job.delete()

@@ -42,6 +42,7 @@ from .models import (  # noqa: E402
     Artifact,
     Audit,
     AuditSummary,
+    BeyondReference,
     Event,
     File,
     JobError,
@@ -55,7 +56,7 @@ from .models import (  # noqa: E402
 
 __all__ = [
     "Client", "Job", "JobStatus", "JobInfo", "Progress", "JobError", "AuditSummary", "File", "Artifact", "Event",
-    "Rate", "Utility", "Audit", "SanitizationReport", "FolderTar", "safe_extract",
+    "Rate", "Utility", "Audit", "BeyondReference", "SanitizationReport", "FolderTar", "safe_extract",
     "SaniError", "SaniConnectionError", "APIError", "BadRequestError", "AuthenticationError", "PermissionDeniedError",
     "NotFoundError", "ConflictError", "PayloadTooLargeError", "RangeNotSatisfiableError", "UnprocessableError",
     "ServerError", "InsufficientStorageError", "UnknownFileError", "InvalidInputError", "AuditNotReadyError",

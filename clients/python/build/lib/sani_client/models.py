@@ -232,6 +232,18 @@ class Utility:
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class BeyondReference:
+    """Span extraction beyond a model that never saw the corpus (schema ``AuditReport.beyondReference``): the spans
+    this model reproduces and the reference does not, and what the reference reproduces itself."""
+
+    SCHEMA = "AuditReport.beyondReference"
+    span_extraction: Rate = _json("spanExtraction")
+    span_extraction_by_label: Dict[str, Rate] = _json("spanExtractionByLabel")
+    reference_extraction: Rate = _json("referenceExtraction")
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
 def _rates(value: Dict[str, Any]) -> Dict[str, Rate]:
     return {label: _build(Rate, rate) for label, rate in value.items()}
 
@@ -251,6 +263,7 @@ class Audit:
     sampled_extraction: Optional[Rate] = _json("sampledExtraction", default=None)
     training_loss: Optional[float] = _json("trainingLoss", default=None)
     membership: Optional[Dict[str, Any]] = _json("membership", default=None)
+    beyond_reference: Optional["BeyondReference"] = _json("beyondReference", default=None)
     span_extraction_by_prefix: Optional[Dict[str, Rate]] = _json("spanExtractionByPrefix", default=None)
     exposure: Optional[Dict[str, Any]] = _json("exposure", default=None)
     relearned: Optional[Dict[str, Any]] = _json("relearned", default=None)
@@ -293,6 +306,10 @@ _CONVERTERS = {
     ("Audit", "utility"): lambda v: _build(Utility, v),
     ("Audit", "sampled_extraction"): lambda v: _build(Rate, v),
     ("Audit", "span_extraction_by_prefix"): _rates,
+    ("Audit", "beyond_reference"): lambda v: _build(BeyondReference, v),
+    ("BeyondReference", "span_extraction"): lambda v: _build(Rate, v),
+    ("BeyondReference", "span_extraction_by_label"): _rates,
+    ("BeyondReference", "reference_extraction"): lambda v: _build(Rate, v),
     ("SanitizationReport", "before"): lambda v: _build(Audit, v),
     ("SanitizationReport", "after"): lambda v: _build(Audit, v),
     ("SanitizationReport", "epochs"): lambda v: [_build(Audit, a) for a in v],
@@ -300,4 +317,4 @@ _CONVERTERS = {
 
 #: Every typed resource, for the schema checks.
 RESOURCE_TYPES = (File, Artifact, JobInfo, Progress, JobError, AuditSummary, Event, Rate, Utility, Audit,
-                  SanitizationReport)
+                  BeyondReference, SanitizationReport)
