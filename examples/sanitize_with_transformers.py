@@ -16,6 +16,7 @@ file's SHA-256 checked), loads it with transformers and generates one line from 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -54,9 +55,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("sanitized"), help="folder for the sanitized model")
     args = parser.parse_args()
 
-    try:
-        import transformers  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
         print("this example needs transformers and torch: pip install transformers torch", file=sys.stderr)
         return 2
 

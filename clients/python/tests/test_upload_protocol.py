@@ -7,7 +7,7 @@ import json
 import socket
 import threading
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import pytest
 

@@ -140,7 +140,10 @@ def safe_extract(archive: Union[str, "os.PathLike[str]", BinaryIO], destination:
     root = Path(destination)
     root.mkdir(parents=True, exist_ok=True)
     root = root.resolve()
-    opened = tarfile.open(fileobj=archive, mode="r:") if hasattr(archive, "read") else tarfile.open(archive, mode="r:")
+    if isinstance(archive, (str, os.PathLike)):
+        opened = tarfile.open(archive, mode="r:")
+    else:
+        opened = tarfile.open(fileobj=archive, mode="r:")
     written: List[Path] = []
     with opened as tar:
         members = tar.getmembers()

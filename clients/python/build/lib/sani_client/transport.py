@@ -15,7 +15,7 @@ import json
 import select
 import socket
 import ssl
-from typing import Any, BinaryIO, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import requests
@@ -24,6 +24,12 @@ from . import __version__
 from .errors import SaniConnectionError, SaniError, api_error
 
 _UPLOAD_CHUNK = 1 << 20
+
+
+class Readable(Protocol):
+    """What an upload reads its body from: a file opened in binary mode, or a FolderTar."""
+
+    def read(self, size: int = -1, /) -> Optional[bytes]: ...
 _MAX_INTERIM_HEAD = 64 * 1024
 
 
@@ -81,7 +87,7 @@ class Transport:
 
     # Uploads.
 
-    def upload(self, path: str, params: Mapping[str, str], body: BinaryIO, length: int,
+    def upload(self, path: str, params: Mapping[str, str], body: Readable, length: int,
                content_type: str = "application/octet-stream") -> Dict[str, Any]:
         """Streams ``length`` bytes of ``body`` as the request body; returns the JSON answer."""
         parts = urlsplit(self.url(path))
@@ -166,7 +172,7 @@ class Transport:
         return bytes(head)
 
     @staticmethod
-    def _send_body(connection: http.client.HTTPConnection, body: BinaryIO, length: int) -> None:
+    def _send_body(connection: http.client.HTTPConnection, body: Readable, length: int) -> None:
         sent = 0
         while sent < length:
             chunk = body.read(min(_UPLOAD_CHUNK, length - sent))
