@@ -175,3 +175,18 @@ def test_submit_with_a_base_model(client: Client, tiny_model: Path, corpus: Path
     assert beyond.span_extraction.total == report.before.span_extraction.total
     assert beyond.span_extraction.count == 0, "a copy of the model extracts nothing its reference does not"
     job.delete()
+
+
+def test_submit_with_terms(client: Client, tiny_model: Path, corpus: Path, tmp_path: Path) -> None:
+    terms = tmp_path / "terms.txt"
+    terms.write_text("Dr Lee\n", encoding="utf-8")
+    only_annotations = dict(FAST_OPTIONS, heldOutFraction=0, detectors=["none"], kAnonymity=0)
+    plain = client.submit(tiny_model, corpus, options=only_annotations).wait(timeout=240, poll=0.3, progress=False)
+    with_terms = client.submit(tiny_model, corpus, terms=terms, options=only_annotations)
+    with_terms.wait(timeout=240, poll=0.3, progress=False)
+    assert plain.info.terms is None and with_terms.info.terms.startswith("file_")
+    spans_plain = plain.audit().before.span_extraction.total
+    spans_terms = with_terms.audit().before.span_extraction.total
+    assert spans_terms == spans_plain + 4, "each of the 4 notes names Dr Lee once"
+    plain.delete()
+    with_terms.delete()

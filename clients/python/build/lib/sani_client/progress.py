@@ -55,7 +55,7 @@ class ProgressDisplay:
                 tqdm_class = None
         if tqdm_class is not None:
             self.bar = tqdm_class(total=100, file=self.stream, leave=True,
-                                  bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
+                                  bar_format="{l_bar}{bar}| {elapsed}<{remaining}{postfix}")
 
     def update(self, info: JobInfo) -> None:
         line = describe(info)
