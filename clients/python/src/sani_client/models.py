@@ -33,7 +33,7 @@ PHASES = ("preparing", "audit", "erase", "repair", "saving")
 
 #: The codes of ``Job.error.code`` (why a job failed).
 JOB_ERROR_CODES = ("invalid_model", "invalid_corpus", "invalid_terms", "invalid_options", "missing_input",
-                   "io_error", "internal_error")
+                   "io_error", "disk_full", "interrupted", "internal_error")
 
 
 def _json(name: str, **kwargs: Any) -> Any:
