@@ -16,7 +16,8 @@ final class AttackAuditTests: XCTestCase {
         try MethodTestSupport.writeJSONL(records, to: url)
     }
 
-    func work(model: URL, dir: URL) throws -> PreparedWork {
+    /// The small corpus and its held-out notes in `dir`, prepared for `model` (k-anonymity off).
+    static func work(model: URL, dir: URL) throws -> PreparedWork {
         let corpusURL = dir.appendingPathComponent("c.jsonl"), heldOutURL = dir.appendingPathComponent("h.jsonl")
         try MethodTestSupport.smallCorpus(at: corpusURL)
         try Self.heldOutNotes(at: heldOutURL)
@@ -50,7 +51,7 @@ final class AttackAuditTests: XCTestCase {
         let trained = dir.appendingPathComponent("trained")
         try FineTuner(options: tune).run(modelFolder: folder, corpus: dir.appendingPathComponent("c.jsonl"), output: trained)
 
-        let memorizing = try work(model: trained, dir: dir)
+        let memorizing = try Self.work(model: trained, dir: dir)
         let report = try Auditor(model: memorizing.model, tokenizer: memorizing.tokenizer, settings: attackSettings())
             .audit(stage: "before", memorized: memorizing.train, heldOut: memorizing.heldOut)
         let exposure = try XCTUnwrap(report.exposure)
@@ -76,7 +77,7 @@ final class AttackAuditTests: XCTestCase {
         XCTAssertEqual(relearned.spanExtraction.total, report.spanExtraction.total)
 
         // The same model before it learned anything: the true record number ranks anywhere among the candidates.
-        let untrained = try work(model: folder, dir: dir)
+        let untrained = try Self.work(model: folder, dir: dir)
         let chance = try Auditor(model: untrained.model, tokenizer: untrained.tokenizer, settings: attackSettings())
             .audit(stage: "before", memorized: untrained.train, heldOut: untrained.heldOut)
         let chanceExposure = try XCTUnwrap(chance.exposure)
@@ -88,7 +89,7 @@ final class AttackAuditTests: XCTestCase {
     func testWithoutHeldOutNotesMembershipAndRelearningAreNotMeasured() throws {
         let folder = try MethodTestSupport.tinyModelFolder(layers: 1, channels: 32, seed: 2)
         let dir = try MethodTestSupport.temporaryFolder()
-        let work = try work(model: folder, dir: dir)
+        let work = try Self.work(model: folder, dir: dir)
         let report = try Auditor(model: work.model, tokenizer: work.tokenizer, settings: attackSettings())
             .audit(stage: "t", memorized: work.train, heldOut: nil)
         XCTAssertNil(report.membership)

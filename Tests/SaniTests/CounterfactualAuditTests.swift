@@ -16,16 +16,6 @@ final class CounterfactualAuditTests: XCTestCase {
         return tune
     }
 
-    func work(model: URL, dir: URL) throws -> PreparedWork {
-        let corpusURL = dir.appendingPathComponent("c.jsonl"), heldOutURL = dir.appendingPathComponent("h.jsonl")
-        try MethodTestSupport.smallCorpus(at: corpusURL)
-        try AttackAuditTests.heldOutNotes(at: heldOutURL)
-        var options = SanitizationOptions()
-        options.kAnonymity = 0
-        return try PreparedWork(inputs: SanitizationInputs(model: model, corpus: corpusURL, heldOut: heldOutURL, output: dir),
-                                options: options)
-    }
-
     func settings() -> AuditSettings {
         var settings = AuditSettings()
         settings.contextLength = 128
@@ -48,8 +38,8 @@ final class CounterfactualAuditTests: XCTestCase {
         let trained = dir.appendingPathComponent("trained")
         try FineTuner(options: tuneOptions()).run(modelFolder: untrainedFolder, corpus: dir.appendingPathComponent("c.jsonl"),
                                                   output: trained)
-        let memorizing = try work(model: trained, dir: dir)
-        let untrained = try work(model: untrainedFolder, dir: dir)
+        let memorizing = try AttackAuditTests.work(model: trained, dir: dir)
+        let untrained = try AttackAuditTests.work(model: untrainedFolder, dir: dir)
 
         // Against a model that knows nothing, every extracted span is beyond the reference.
         let report = try audit(memorizing, reference: untrained.model)
@@ -97,8 +87,8 @@ final class CounterfactualAuditTests: XCTestCase {
         let losses = try FineTuner(options: options).run(modelFolder: untrainedFolder, corpus: corpus, output: neverTaught)
         XCTAssertLessThan(try XCTUnwrap(losses.last), try XCTUnwrap(losses.first))
 
-        let before = try audit(try work(model: taught, dir: dir))
-        let counterfactual = try audit(try work(model: neverTaught, dir: dir))
+        let before = try audit(try AttackAuditTests.work(model: taught, dir: dir))
+        let counterfactual = try audit(try AttackAuditTests.work(model: neverTaught, dir: dir))
         // The ordinary fine-tune regurgitates its identifiers; the one that never learned them does not, though
         // it learned the rest of the notes as well.
         XCTAssertGreaterThan(before.tokenRegurgitation.rate, 0.5)
