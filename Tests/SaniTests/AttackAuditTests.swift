@@ -16,6 +16,17 @@ final class AttackAuditTests: XCTestCase {
         try MethodTestSupport.writeJSONL(records, to: url)
     }
 
+    /// A fine-tune that makes the tiny model learn the small corpus by heart.
+    static func memorizingTune() -> FineTuner.Options {
+        var tune = FineTuner.Options()
+        tune.epochs = 150
+        tune.learningRate = 1e-2
+        tune.batchSize = 4
+        tune.sequenceLength = 32
+        tune.warmupSteps = 5
+        return tune
+    }
+
     /// The small corpus and its held-out notes in `dir`, prepared for `model` (k-anonymity off).
     static func work(model: URL, dir: URL) throws -> PreparedWork {
         let corpusURL = dir.appendingPathComponent("c.jsonl"), heldOutURL = dir.appendingPathComponent("h.jsonl")
@@ -42,14 +53,8 @@ final class AttackAuditTests: XCTestCase {
         let folder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 48, seed: 4)
         let dir = try MethodTestSupport.temporaryFolder()
         try MethodTestSupport.smallCorpus(at: dir.appendingPathComponent("c.jsonl"))
-        var tune = FineTuner.Options()
-        tune.epochs = 150
-        tune.learningRate = 1e-2
-        tune.batchSize = 4
-        tune.sequenceLength = 32
-        tune.warmupSteps = 5
         let trained = dir.appendingPathComponent("trained")
-        try FineTuner(options: tune).run(modelFolder: folder, corpus: dir.appendingPathComponent("c.jsonl"), output: trained)
+        try FineTuner(options: Self.memorizingTune()).run(modelFolder: folder, corpus: dir.appendingPathComponent("c.jsonl"), output: trained)
 
         let memorizing = try Self.work(model: trained, dir: dir)
         let report = try Auditor(model: memorizing.model, tokenizer: memorizing.tokenizer, settings: attackSettings())

@@ -6,16 +6,6 @@ import SaniEngine
 /// The audit against what a model that never saw the identifiers does: membership of the identifiers alone,
 /// span extraction beyond a reference model, and the fine-tune that never learns a sensitive token.
 final class CounterfactualAuditTests: XCTestCase {
-    func tuneOptions() -> FineTuner.Options {
-        var tune = FineTuner.Options()
-        tune.epochs = 150
-        tune.learningRate = 1e-2
-        tune.batchSize = 4
-        tune.sequenceLength = 32
-        tune.warmupSteps = 5
-        return tune
-    }
-
     func settings() -> AuditSettings {
         var settings = AuditSettings()
         settings.contextLength = 128
@@ -36,7 +26,7 @@ final class CounterfactualAuditTests: XCTestCase {
         let dir = try MethodTestSupport.temporaryFolder()
         try MethodTestSupport.smallCorpus(at: dir.appendingPathComponent("c.jsonl"))
         let trained = dir.appendingPathComponent("trained")
-        try FineTuner(options: tuneOptions()).run(modelFolder: untrainedFolder, corpus: dir.appendingPathComponent("c.jsonl"),
+        try FineTuner(options: AttackAuditTests.memorizingTune()).run(modelFolder: untrainedFolder, corpus: dir.appendingPathComponent("c.jsonl"),
                                                   output: trained)
         let memorizing = try AttackAuditTests.work(model: trained, dir: dir)
         let untrained = try AttackAuditTests.work(model: untrainedFolder, dir: dir)
@@ -81,8 +71,8 @@ final class CounterfactualAuditTests: XCTestCase {
         let corpus = dir.appendingPathComponent("c.jsonl")
         try MethodTestSupport.smallCorpus(at: corpus)
         let taught = dir.appendingPathComponent("taught"), neverTaught = dir.appendingPathComponent("never")
-        try FineTuner(options: tuneOptions()).run(modelFolder: untrainedFolder, corpus: corpus, output: taught)
-        var options = tuneOptions()
+        try FineTuner(options: AttackAuditTests.memorizingTune()).run(modelFolder: untrainedFolder, corpus: corpus, output: taught)
+        var options = AttackAuditTests.memorizingTune()
         options.neverLearn = BlacklistBuilder.Options(useAnnotations: true, detectors: [])
         let losses = try FineTuner(options: options).run(modelFolder: untrainedFolder, corpus: corpus, output: neverTaught)
         XCTAssertLessThan(try XCTUnwrap(losses.last), try XCTUnwrap(losses.first))
