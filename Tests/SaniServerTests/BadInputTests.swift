@@ -202,6 +202,36 @@ final class BadInputTests: XCTestCase {
         await server.stop()
     }
 
+    /// A client that announces an oversized body and sends it anyway (no `Expect: 100-continue`) is answered 413
+    /// while it is still sending. It must still read that answer: the server shuts its side for writing and throws
+    /// the rest away for a bounded time instead of closing a socket with unread bytes, which resets the connection
+    /// and loses the 413 in the client's kernel. A body far beyond the lingering bound is cut off, never drained.
+    func testAClientStillSendingAnOversizedBodyReadsThe413() async throws {
+        let server = try await TestServer.start(executor: FakeExecutor()) { $0.maxUploadBytes = 1 << 20 }
+        for round in 0..<5 {
+            let raw = try RawHTTP(port: server.running.port)
+            let size = 6 << 20
+            raw.write("PUT /v1/files?name=big.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.keyA)\r\nContent-Length: \(size)\r\n\r\n")
+            let sent = raw.write(Data(repeating: 7, count: size))
+            let answer = raw.read(until: "}}")
+            // An HTTP client (curl, URLSession) gives up on the whole exchange when a send fails mid-body.
+            XCTAssertEqual(sent, size, "round \(round): the connection was reset while the client was sending")
+            XCTAssertTrue(answer.hasPrefix("HTTP/1.1 413"), "round \(round): \(answer.prefix(200)) after \(sent) bytes sent")
+            XCTAssertTrue(answer.contains("too_large"), "round \(round)")
+        }
+        // Far beyond the lingering bound: the server stops reading and closes; the client may see its sends fail,
+        // and the server keeps serving.
+        let raw = try RawHTTP(port: server.running.port)
+        raw.write("PUT /v1/files?name=huge.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.keyA)\r\nContent-Length: \(64 << 20)\r\n\r\n")
+        let sent = raw.write(Data(repeating: 7, count: 64 << 20))
+        XCTAssertLessThan(sent, 64 << 20, "the server drained a body 64 times its limit")
+        let files = try await server.client().send("GET", "/v1/files")
+        XCTAssertEqual(files.status, 200)
+        XCTAssertEqual((try files.object()["data"] as? [Any])?.count, 0)
+        try await assertNoUploadLeft(server)
+        await server.stop()
+    }
+
     func testTruncatedUploadStoresNothing() async throws {
         let server = try await TestServer.start(executor: FakeExecutor())
         let raw = try RawHTTP(port: server.running.port)

@@ -19,20 +19,24 @@ final class RawHTTP {
         guard rc == 0 else { throw POSIXError(.ECONNREFUSED) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(fd) }
 
     func write(_ text: String) { write(Data(text.utf8)) }
 
-    func write(_ data: Data) {
+    /// Sends all of `data` or stops at the first failed send (the peer closed or reset); returns the bytes sent.
+    @discardableResult
+    func write(_ data: Data) -> Int {
         data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
                 let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                if n <= 0 { return }
+                if n <= 0 { return offset }
                 offset += n
             }
+            return offset
         }
     }
 
