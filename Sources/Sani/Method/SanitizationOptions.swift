@@ -59,6 +59,13 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var forgetIdentifierTokensOnly: Bool = false
     /// Where erase draws its neurons from: the last L blocks (the paper) or every block by score.
     public var eraseScope: EraseScope = .last
+    /// With a base model: erase restores every parameter of the erased blocks to it (attention, norms and the
+    /// MLP), not only the chosen MLP neurons; the fine-tune's attention can hold identifiers too.
+    public var eraseWholeBlocks: Bool = false
+    /// The model targeted forgetting compares with: the model before sanitization (NPO as published, pushing the
+    /// true token down from what the fine-tune made of it) or the base model (pushing it to where a model that
+    /// never saw the corpus puts it; after an erase back to the base the first reference no longer pushes).
+    public var forgetReference: ForgetReference = .model
     // Attacks of the audits before and after (the per-epoch audits stay cheap).
     /// Run membership inference, extraction by prefix length, exposure and the relearning attack, and audit the
     /// kept weights afresh.
@@ -87,6 +94,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
         case repairMode, forgetWeight, forgetBeta, forgetSkipLabels, forgetIdentifierTokensOnly, eraseScope
+        case eraseWholeBlocks, forgetReference
         case auditAttacks, relearnSteps, relearnLearningRate, exposureCandidates, finalAuditSamples
     }
 
@@ -142,6 +150,13 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
             }
             eraseScope = parsed
         }
+        eraseWholeBlocks = try c.decodeIfPresent(Bool.self, forKey: .eraseWholeBlocks) ?? d.eraseWholeBlocks
+        if let reference = try c.decodeIfPresent(String.self, forKey: .forgetReference) {
+            guard let parsed = ForgetReference(rawValue: reference) else {
+                throw SaniError.invalidArgument("forgetReference must be model or base, not \"\(reference)\"")
+            }
+            forgetReference = parsed
+        }
         auditAttacks = try c.decodeIfPresent(Bool.self, forKey: .auditAttacks) ?? d.auditAttacks
         relearnSteps = try c.decodeIfPresent(Int.self, forKey: .relearnSteps) ?? d.relearnSteps
         relearnLearningRate = try c.decodeIfPresent(Double.self, forKey: .relearnLearningRate) ?? d.relearnLearningRate
@@ -178,6 +193,14 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         try check(eraseScope == .last || selection != .random,
                   "eraseScope scored ranks neurons by score: use selection activation or gradient")
     }
+}
+
+/// What targeted forgetting measures the push against (`SanitizationOptions.forgetReference`).
+public enum ForgetReference: String, Sendable, Codable, CaseIterable {
+    /// The model before sanitization.
+    case model
+    /// The base model the fine-tune started from (a job or run with a base model only).
+    case base
 }
 
 /// A coding key for any field name (used to find unknown fields).

@@ -14,6 +14,8 @@ public struct EraseSummary: Sendable, Equatable, Codable {
     public var restoredTokens: Int?
     /// Where the neurons were drawn from (`scored`: every block by score; absent: the last blocks).
     public var scope: EraseScope?
+    /// True when every parameter of the erased blocks was restored to the base model (`eraseWholeBlocks`).
+    public var wholeBlocks: Bool?
     public var seconds: Double
 
     public enum EraseSource: String, Sendable, Codable { case initialisation, baseModel = "base-model" }
@@ -26,7 +28,7 @@ public struct EraseSummary: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case selection, blocks, neuronsPerBlock, fraction, seed, neurons, source, restoredTokens, scope, seconds
+        case selection, blocks, neuronsPerBlock, fraction, seed, neurons, source, restoredTokens, scope, wholeBlocks, seconds
     }
 
     public init(from decoder: Decoder) throws {
@@ -41,6 +43,7 @@ public struct EraseSummary: Sendable, Equatable, Codable {
         source = try c.decodeIfPresent(EraseSource.self, forKey: .source) ?? .initialisation
         restoredTokens = try c.decodeIfPresent(Int.self, forKey: .restoredTokens)
         scope = try c.decodeIfPresent(EraseScope.self, forKey: .scope)
+        wholeBlocks = try c.decodeIfPresent(Bool.self, forKey: .wholeBlocks)
         seconds = try c.decode(Double.self, forKey: .seconds)
     }
 }

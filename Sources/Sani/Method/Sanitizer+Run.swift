@@ -92,7 +92,7 @@ extension Sanitizer {
         }
         func readForgetReference(_ from: any LanguageModel, phase: SanitizationPhase) throws {
             guard forgetWeight > 0 && options.method.repairs else { return }
-            tracker.emit(phase, step: 0, steps: 1, message: "reading the model's probabilities of the sensitive tokens")
+            tracker.emit(phase, step: 0, steps: 1, message: "reading the \(options.forgetReference == .base ? "base " : "")model's probabilities of the sensitive tokens")
             forgetReference = try ForgetPlan.reference(model: from, windows: work.forgetWindows, batchSize: options.batchSize,
                                                        isCancelled: isCancelled)
         }
@@ -105,7 +105,8 @@ extension Sanitizer {
             best = try saved.restore(folder: folder, parameters: model.parameters, optimizer: optimizer)
             if best == nil && saved.bestEpoch > 0 { best = model.parameters.values.clone() }
             if forgetWeight > 0 && options.method.repairs && saved.completedEpochs < options.epochs {
-                try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) },
+                let from = options.forgetReference == .base ? inputs.base ?? inputs.model : inputs.model
+                try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: from) },
                                         phase: .preparing)
             }
             tracker.resume(completedEpochs: saved.completedEpochs)
@@ -114,7 +115,7 @@ extension Sanitizer {
             let before = try runAudit("before", epoch: nil, final: true, reference: base)
             tracker.finishAuditBefore()
             var erase: EraseSummary?
-            try readForgetReference(model, phase: .erase)
+            try readForgetReference(options.forgetReference == .base ? base ?? model : model, phase: .erase)
             if options.method.erases {
                 tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
                              + (inputs.base == nil ? "" : " back to the base model"))
@@ -122,6 +123,10 @@ extension Sanitizer {
                                          fraction: options.eraseFraction, seed: options.seed, base: base?.parameters,
                                          scope: options.eraseScope)
                     .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
+                if let base, options.eraseWholeBlocks, let blocks = erase?.blocks {
+                    for block in blocks { model.restoreBlock(block, from: base.parameters) }
+                    erase?.wholeBlocks = true
+                }
                 if let base {
                     // The rows of tokens used mostly inside identifiers hold what the fine-tune wrote about them.
                     let tokens = train.identifierTokens(share: 0.5)
@@ -210,6 +215,12 @@ extension Sanitizer {
     static func checkBaseIsUsed(inputs: SanitizationInputs, options: SanitizationOptions) throws {
         if inputs.base != nil && !options.method.erases {
             throw SaniError.invalidArgument("a base model is what erase restores to; method \(options.method.rawValue) does not erase")
+        }
+        if inputs.base == nil && options.eraseWholeBlocks {
+            throw SaniError.invalidArgument("eraseWholeBlocks restores the erased blocks to the base model: give a base model")
+        }
+        if inputs.base == nil && options.forgetReference == .base {
+            throw SaniError.invalidArgument("forgetReference base compares with the base model: give a base model")
         }
     }
 

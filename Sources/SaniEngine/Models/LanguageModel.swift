@@ -83,6 +83,29 @@ extension LanguageModel {
         }
     }
 
+    /// The name prefix of every parameter of `block` (`h.3.`, `model.layers.3.`, `bert.encoder.layer.3.`), read from
+    /// its MLP tensors' names.
+    public func blockParameterPrefix(_ block: Int) -> String? {
+        guard let name = mlpNeurons(block: block).tensors.first?.name else { return nil }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard let at = parts.firstIndex(where: { $0 == Substring(String(block)) }) else { return nil }
+        return parts[...at].joined(separator: ".") + "."
+    }
+
+    /// Restores every parameter of `block` (attention, norms, MLP) to its values in `source`; returns how many
+    /// values were restored.
+    @discardableResult
+    public func restoreBlock(_ block: Int, from source: ParameterSet) -> Int {
+        guard let prefix = blockParameterPrefix(block) else { return 0 }
+        var restored = 0
+        for spec in parameters.specs where spec.name.hasPrefix(prefix) {
+            guard let from = source.spec(spec.name), from.shape == spec.shape else { continue }
+            (parameters.values.pointer + spec.offset).update(from: source.values.pointer + from.offset, count: from.count)
+            restored += from.count
+        }
+        return restored
+    }
+
     /// Calls `body` with every contiguous slice of neuron `index` of `block`: its tensor, the tensor's spec, the
     /// slice's offset inside the tensor and its length (row-major: the stride of `axis` is the product of the
     /// following dimensions).
