@@ -126,4 +126,102 @@ final class BaseModelEraseTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("base model"), "\(error)")
         }
     }
+    /// `eraseWholeBlocks`: every parameter of the erased blocks (attention and norms too) takes the base model's
+    /// values; the blocks before them keep the fine-tune's. Without a base model the option is refused.
+    func testWholeBlocksAreTheBaseModelsAndTheOthersAreUntouched() throws {
+        let tunedFolder = try MethodTestSupport.tinyModelFolder(layers: 3, channels: 32, seed: 1)
+        let baseFolder = try MethodTestSupport.tinyModelFolder(layers: 3, channels: 32, seed: 2)
+        let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpusURL)
+        var options = SanitizationOptions()
+        options.auditAttacks = false
+        options.forgetWeight = 0
+        options.heldOutFraction = 0
+        options.sequenceLength = 16
+        options.epochs = 0
+        options.eraseLayers = 2
+        options.eraseFraction = 0.25
+        options.eraseWholeBlocks = true
+        let out = try MethodTestSupport.temporaryFolder()
+        let report = try Sanitizer(inputs: SanitizationInputs(model: tunedFolder, corpus: corpusURL, base: baseFolder,
+                                                              output: out), options: options).run()
+        XCTAssertEqual(report.erase?.wholeBlocks, true)
+        XCTAssertEqual(report.erase?.blocks, [1, 2])
+        let saved = try GPT2Model.load(folder: out), base = try GPT2Model.load(folder: baseFolder)
+        let tuned = try GPT2Model.load(folder: tunedFolder)
+        var restored = 0
+        for spec in saved.parameters.specs where spec.name.hasPrefix("transformer.h.") {
+            let block = Int(spec.name.split(separator: ".")[2])!
+            let expected = block >= 1 ? base.parameters.array(spec.name) : tuned.parameters.array(spec.name)
+            XCTAssertEqual(saved.parameters.array(spec.name), expected, spec.name)
+            if block >= 1 && spec.name.contains(".attn.") { restored += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(restored, 4, "the attention tensors of both erased blocks")
+        // The two models differ there, so the equality above is not trivially true.
+        XCTAssertNotEqual(base.parameters.array("transformer.h.2.attn.c_attn.weight"),
+                          tuned.parameters.array("transformer.h.2.attn.c_attn.weight"))
+
+        for (name, apply) in [("eraseWholeBlocks", { (o: inout SanitizationOptions) in o.eraseWholeBlocks = true }),
+                              ("forgetReference base", { (o: inout SanitizationOptions) in o.forgetReference = .base })] {
+            var o = options
+            o.eraseWholeBlocks = false
+            apply(&o)
+            let inputs = SanitizationInputs(model: tunedFolder, corpus: corpusURL, output: try MethodTestSupport.temporaryFolder())
+            XCTAssertThrowsError(try Sanitizer.validate(inputs: inputs, options: o), name) { error in
+                XCTAssertTrue("\(error)".contains("give a base model"), "\(error)")
+            }
+        }
+    }
+
+    /// The block prefix of every family: what `restoreBlock` restores.
+    func testBlockParameterPrefixOfEveryFamily() throws {
+        let gpt2 = try GPT2Model.load(folder: try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32, seed: 1))
+        XCTAssertEqual(gpt2.blockParameterPrefix(1), "transformer.h.1.")
+        let llama = try LlamaModel(config: LlamaConfig(vocabularySize: 50, hiddenSize: 16, intermediateSize: 24, layers: 12,
+                                                       heads: 2, kvHeads: 1, maxPositions: 50, tiedEmbeddings: true))
+        XCTAssertEqual(llama.blockParameterPrefix(11), "model.layers.11.")
+        // Block 1 must not take block 11's tensors.
+        let other = try LlamaModel(config: LlamaConfig(vocabularySize: 50, hiddenSize: 16, intermediateSize: 24, layers: 12,
+                                                       heads: 2, kvHeads: 1, maxPositions: 50, tiedEmbeddings: true))
+        for i in 0..<other.parameters.count { other.parameters.values.pointer[i] = 1 }
+        let n = llama.restoreBlock(1, from: other.parameters)
+        let perBlock = llama.parameters.specs.filter { $0.name.hasPrefix("model.layers.1.") }.reduce(0) { $0 + $1.count }
+        XCTAssertEqual(n, perBlock)
+        XCTAssertTrue(llama.parameters.array("model.layers.11.mlp.up_proj.weight").allSatisfy { $0 != 1 })
+        let bert = try BertModel(config: BertConfig(vocabularySize: 50, hiddenSize: 16, layers: 2, heads: 2,
+                                                    intermediateSize: 32, maxPositions: 50))
+        XCTAssertEqual(bert.blockParameterPrefix(0), "bert.encoder.layer.0.")
+    }
+
+    /// `forgetReference base` reads the reference probabilities from the base model (the run says which).
+    func testForgettingAgainstTheBaseModelReadsTheBaseModel() throws {
+        let tunedFolder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32, seed: 1)
+        let baseFolder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32, seed: 2)
+        let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpusURL)
+        var options = SanitizationOptions()
+        options.auditAttacks = false
+        options.heldOutFraction = 0
+        options.sequenceLength = 16
+        options.epochs = 1
+        options.forgetWeight = 1
+        for reference in ForgetReference.allCases {
+            options.forgetReference = reference
+            let messages = LockedMessages()
+            _ = try Sanitizer(inputs: SanitizationInputs(model: tunedFolder, corpus: corpusURL, base: baseFolder,
+                                                         output: try MethodTestSupport.temporaryFolder()), options: options)
+                .run(progress: { messages.append($0.message) })
+            let read = messages.all.filter { $0.contains("probabilities of the sensitive tokens") }
+            XCTAssertEqual(read, [reference == .base ? "reading the base model's probabilities of the sensitive tokens"
+                                                     : "reading the model's probabilities of the sensitive tokens"])
+        }
+    }
+}
+
+/// Progress messages collected from the run's callback.
+final class LockedMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var messages: [String] = []
+    func append(_ m: String) { lock.lock(); messages.append(m); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return messages }
 }

@@ -24,8 +24,8 @@ extension Sanitizer {
         }
         let corpus = try Corpus.load(url: inputs.corpus)
         if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
+        try checkBaseIsUsed(inputs: inputs, options: options)
         if let base = inputs.base {
-            try checkBaseIsUsed(inputs: inputs, options: options)
             let baseConfig: JSONConfig
             do {
                 baseConfig = try JSONConfig(url: base.appendingPathComponent("config.json"))
