@@ -158,6 +158,7 @@ def main():
     reference_ppl = fine_tuned["utility"]["perplexity"]
 
     rows = []  # (label, figures, kept, seconds)
+    phases = []  # (label, report) of the rows, for the wall time of each phase
     rows.append((args.general_label, figures(general), DASH, general.get("seconds")))
     rows.append(("fine-tuned (before)", figures(fine_tuned), DASH, fine_tuned.get("seconds")))
     never_learned = os.path.join(w, "audit-never-learned.json")
@@ -176,6 +177,7 @@ def main():
         epochs = report.get("epochs") or []
         kept = f"{report['bestEpoch']} of {len(epochs)}" if epochs else DASH
         rows.append((label, figures(report["after"], report), kept, report.get("seconds")))
+        phases.append((label, report))
 
     print("| model | token regurgitation | span extraction, greedy | span extraction, sampled "
           "| MIA AUC (loss / min-k) | span extraction after relearning | held-out perplexity | top-1 accuracy "
@@ -202,6 +204,54 @@ def main():
     print()
     for label, f, _, _ in rows[1:]:
         print(f"- {label}: {floor_bars(f)}")
+    if phases:
+        print()
+        print("Wall time of each phase of the rows (preparation: loading, finding the spans, tokenizing; each repair "
+              "epoch as training + its audit; the audits before and after include the attacks they ran).")
+        print()
+        print(phase_table(phases))
+
+
+def phase_table(phases):
+    """One line a row: preparation, audit before, erase, each repair epoch (training + audit), audit after, all;
+    the slowest phase in bold. Reports written before the phase times existed show `–` where they are missing."""
+    most = max(len(report.get("epochs") or []) for _, report in phases)
+    head = ["model", "preparation", "audit before", "erase"] + [f"epoch {i + 1}" for i in range(most)] \
+        + ["audit after", "all"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, report in phases:
+        cells = [report.get("preparationSeconds"), report["before"].get("seconds"),
+                 (report.get("erase") or {}).get("seconds")]
+        epochs = report.get("epochs") or []
+        epoch_cells = []
+        for i in range(most):
+            if i < len(epochs):
+                train, audit = epochs[i].get("trainingSeconds"), epochs[i].get("seconds")
+                epoch_cells.append((train, audit))
+            else:
+                epoch_cells.append(None)
+        after = report["after"].get("seconds")
+        totals = [c for c in cells + [None if e is None or e[0] is None else e[0] + (e[1] or 0) for e in epoch_cells]
+                  + [after] if c is not None]
+        slowest = max(totals) if totals else None
+
+        def show(v):
+            if v is None:
+                return DASH
+            text = duration(v)
+            return f"**{text}**" if v == slowest else text
+        row = [label] + [show(c) for c in cells]
+        for e in epoch_cells:
+            if e is None:
+                row.append(DASH)
+            elif e[0] is None:
+                row.append(f"{DASH} + {duration(e[1])}" if e[1] is not None else DASH)
+            else:
+                text = f"{duration(e[0])} + {duration(e[1] or 0)}"
+                row.append(f"**{text}**" if e[0] + (e[1] or 0) == slowest else text)
+        row += [show(after), duration(report.get("seconds") or 0)]
+        out.append("| " + " | ".join(row) + " |")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -42,8 +42,18 @@ final class SanitizerAttackTests: XCTestCase {
         XCTAssertEqual(report.after.spanExtraction, kept.spanExtraction)
         XCTAssertEqual(report.after.tokenRegurgitation, kept.tokenRegurgitation)
         XCTAssertEqual(report.after.trainingLoss, kept.trainingLoss)
+        // Every phase's wall time is in the report (scripts/method_table.py prints them), within the whole run's.
+        let training = try XCTUnwrap(kept.trainingSeconds)
+        let preparation = try XCTUnwrap(report.preparationSeconds)
+        XCTAssertGreaterThan(training, 0)
+        XCTAssertGreaterThan(preparation, 0)
+        XCTAssertLessThan(preparation + report.before.seconds + training + kept.seconds + report.after.seconds,
+                          report.seconds + 0.001)
+        XCTAssertNil(report.before.trainingSeconds)
         let decoded = try JSONDecoder().decode(SanitizationReport.self, from: try ReportJSON.encoder().encode(report))
         XCTAssertEqual(decoded.after.exposure, report.after.exposure)
+        XCTAssertEqual(decoded.epochs.first?.trainingSeconds, training)
+        XCTAssertEqual(decoded.preparationSeconds, preparation)
     }
 
     func testWithoutAttacksTheAfterAuditIsTheKeptEpochs() throws {

@@ -67,4 +67,6 @@ public struct AuditReport: Sendable, Equatable, Codable {
     public var relearned: RelearningFigure? = nil
     /// Greedy span extraction beyond a reference model that never saw the corpus (when one was given).
     public var beyondReference: ReferenceExtractionFigure? = nil
+    /// Wall time of the repair epoch this audit follows (its audit is `seconds`).
+    public var trainingSeconds: Double? = nil
 }

@@ -67,4 +67,7 @@ public struct SanitizationReport: Sendable, Equatable, Codable {
     public var bestEpoch: Int
     public var stoppedEarly: Bool
     public var seconds: Double
+    /// Wall time of loading the model and corpus, finding the sensitive spans and tokenizing (before the first
+    /// audit), in the run that wrote the report.
+    public var preparationSeconds: Double? = nil
 }

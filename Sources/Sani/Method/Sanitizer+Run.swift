@@ -53,6 +53,7 @@ extension Sanitizer {
 
         try Self.checkBaseIsUsed(inputs: inputs, options: options)
         let work = try PreparedWork(inputs: inputs, options: options)
+        let preparationSeconds = Date().timeIntervalSince(started)
         // A base model that cannot serve is refused before any work (it is used by erase, after the first audit).
         var base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
         let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
@@ -152,6 +153,7 @@ extension Sanitizer {
         var epoch = state.completedEpochs + 1
         while epoch <= epochs && !stoppedEarly {
             let order = repairWindows.order(seed: options.seed &+ UInt64(epoch))
+            let epochStarted = Date()
             let meanLoss = try TrainingLoop.epoch(
                 model: model, optimizer: optimizer, windows: repairWindows, order: order, batchSize: options.batchSize,
                 schedule: schedule, maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1, forget: forgetPlan(),
@@ -159,8 +161,10 @@ extension Sanitizer {
                 tracker.emit(.repair, epoch: epoch, step: step, steps: steps, loss: loss,
                              message: "repair epoch \(epoch)/\(epochs)")
             }
+            let trainingSeconds = Date().timeIntervalSince(epochStarted)
             var report = try runAudit("epoch-\(epoch)", epoch: epoch)
             report.trainingLoss = meanLoss
+            report.trainingSeconds = trainingSeconds
             state.epochs.append(report)
             let previousBest = state.bestEpoch
             if isBetter(report, than: previousBest == 0 ? nil : state.epochs[previousBest - 1], before: state.before) {
@@ -194,7 +198,7 @@ extension Sanitizer {
         }
         after.stage = "after"
         try Self.wrapEngine { try model.save(to: inputs.output, companionsFrom: inputs.model) }
-        let report = SanitizationReport(
+        var report = SanitizationReport(
             method: options.method, options: options, modelFamily: model.family,
             parameterCount: model.parameters.count, corpus: corpus.statistics,
             trainingTokens: train.tokenCount, sensitiveTokens: train.sensitiveCount,
@@ -202,6 +206,7 @@ extension Sanitizer {
             spansBySource: Dictionary(uniqueKeysWithValues: blacklist.countsBySource.map { ($0.key.rawValue, $0.value) }),
             erase: state.erase, before: state.before, epochs: state.epochs, after: after,
             bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly, seconds: Date().timeIntervalSince(started))
+        report.preparationSeconds = preparationSeconds
         do {
             try ReportJSON.encoder().encode(report)
                 .write(to: inputs.output.appendingPathComponent(Self.reportFileName), options: .atomic)
