@@ -55,7 +55,8 @@ enum DashboardHTML {
     dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.2rem;margin:.4rem 0}dl.facts dt{color:#66707a}dl.facts dd{margin:0}
     svg.audit{max-width:100%;height:auto;font-family:inherit}svg.audit text{font-size:12px;fill:#1d2329}
     svg.audit .grid{stroke:#e3e6ea}svg.audit .before{fill:#c8553d}svg.audit .after{fill:#2a7ab0}
-    svg.audit text.caption{fill:#66707a}svg.audit text.heading{font-weight:600;font-size:13px}
+    svg.audit text.caption{fill:#66707a}svg.audit text.heading{font-weight:600;font-size:13px}svg.audit text.figure{fill:#1d2329}
+    details{margin:.6rem 0}summary{cursor:pointer;color:#1f5f99}
     footer{margin-top:1.5rem;color:#66707a;font-size:.85rem}
     """
 

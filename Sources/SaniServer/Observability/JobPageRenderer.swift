@@ -173,9 +173,9 @@ struct JobPageRenderer {
                 }
                 rows += "</tr>"
             }
-            live += "<table id=\"audit-table\"><thead><tr><th rowspan=\"2\">Label</th><th colspan=\"2\">Span extraction</th><th colspan=\"2\">Token regurgitation</th></tr>"
+            live += "<details><summary>The figures as a table</summary><table id=\"audit-table\"><thead><tr><th rowspan=\"2\">Label</th><th colspan=\"2\">Span extraction</th><th colspan=\"2\">Token regurgitation</th></tr>"
                 + "<tr><th class=\"num\">before</th><th class=\"num\">after</th><th class=\"num\">before</th><th class=\"num\">after</th></tr></thead>"
-                + "<tbody>\(rows)</tbody></table>\n"
+                + "<tbody>\(rows)</tbody></table></details>\n"
             if let u = Self.utilityText(audit) { live += "<p id=\"utility\">\(esc(u.prefix(1).uppercased() + u.dropFirst()))</p>\n" }
             live += "<p class=\"muted\">Span extraction: greedy decoding from the preceding tokens reproduces the whole span."
                 + " Token regurgitation: the model's top-1 prediction at a sensitive position is the true token."
