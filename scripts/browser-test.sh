@@ -4,8 +4,9 @@
 # notes (one span label is hostile markup, to see that the pages escape it), runs one real sanitization job to the
 # end, then opens the jobs page and the job's page in headless Chromium (Debian's `chromium`, installed with
 # apt-get when missing): the DOM after the pages' scripts ran (--dump-dom with a virtual time budget that covers
-# one refresh of the jobs page) and a 1280x1000 screenshot of each. scripts/browser_check.py checks the DOMs
-# against the job and its audit as the JSON API gives them, and the screenshots' pixels.
+# one refresh of the jobs page) and a 1280x1000 screenshot of each. scripts/browser_check.py submits the job
+# (Python's standard library: no curl needed) and checks the DOMs against the job and its audit as the JSON API
+# gives them, and the screenshots' pixels.
 #
 # SANI=/path/to/sani tests another binary (default .build/debug/sani, built when missing); BROWSER_TEST_TIMEOUT
 # (seconds, default 300) bounds the job, each browser run is bounded too. Screenshots go to
@@ -73,12 +74,8 @@ mkdir -p "$work/data"
 (cd "$work/data" && exec env -u SANI_API_KEYS -u SANI_TOKEN "$SANI" serve --host 127.0.0.1 --port "$port" \
   --data "$work/data" --workers 1 --set logging.level=warning) >"$work/serve.log" 2>&1 &
 server_pid=$!
-deadline=$((SECONDS + 60))
-until curl -fsS -m 2 "$url/healthz" >/dev/null 2>&1; do
-  kill -0 "$server_pid" 2>/dev/null || fail "sani serve exited"
-  [ $SECONDS -lt $deadline ] || fail "sani serve did not answer on $url within 60 s"
-  sleep 0.2
-done
+kill -0 "$server_pid" 2>/dev/null || fail "sani serve exited"
+python3 scripts/browser_check.py wait "$url" 60 || fail "sani serve did not answer on $url"
 say "sani serve on $url (data $work/data)"
 
 # A tiny GPT-2 trained from scratch on a few notes, with the byte-level BPE tokenizer of the Swift tests.
@@ -108,31 +105,8 @@ PY
 timeout 300 "$SANI" train --from-scratch --model "$work/config-only" --corpus "$work/notes.jsonl" --out "$work/model" \
   --epochs 60 --lr 0.01 --batch 2 --length 32 --seed 1 >"$work/train.log" 2>&1 || { cat "$work/train.log"; fail "sani train"; }
 
-# One job through the HTTP API, as a pipeline would submit it.
-upload() {  # FILE NAME [tar]
-  local q="name=$2"; [ "${3:-}" = tar ] && q="$q&format=tar"
-  curl -fsS -m 60 -T "$1" "$url/v1/files?$q" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
-}
-tar -C "$work/model" -cf "$work/model.tar" .
-model=$(upload "$work/model.tar" model tar) || fail "model upload"
-corpus=$(upload "$work/notes.jsonl" notes.jsonl) || fail "corpus upload"
-held=$(upload "$work/held-out.jsonl" held-out.jsonl) || fail "held-out upload"
-options='{"epochs": 3, "batchSize": 2, "sequenceLength": 32, "auditPrefixTokens": 8, "learningRate": 0.003, "auditAttacks": false, "eraseLayers": 2, "seed": 3}'
-job=$(curl -fsS -m 30 -X POST "$url/v1/jobs" -H 'Content-Type: application/json' \
-  -d "{\"model\": \"$model\", \"corpus\": \"$corpus\", \"heldOut\": \"$held\", \"options\": $options}" \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') || fail "job creation"
-say "job $job submitted"
-started=$SECONDS
-deadline=$((SECONDS + limit))
-while :; do
-  status=$(curl -fsS -m 10 "$url/v1/jobs/$job" | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])') || status=unknown
-  case "$status" in succeeded) break ;; failed|cancelled) curl -sS "$url/v1/jobs/$job"; echo; fail "the job $status" ;; esac
-  [ $SECONDS -lt $deadline ] || fail "the job did not end within $limit s (status $status)"
-  sleep 1
-done
-say "job $job succeeded in $((SECONDS - started)) s"
-curl -fsS -m 10 "$url/v1/jobs/$job" >"$work/job.json"
-curl -fsS -m 10 "$url/v1/jobs/$job/audit" >"$work/audit.json"
+# One job through the HTTP API, as a pipeline would submit it (its options: JOB_OPTIONS in browser_check.py).
+job=$(python3 scripts/browser_check.py job "$url" "$work" "$limit") || fail "the job"
 
 # The browser. The jobs page refreshes itself every 5 s: a budget of 8 s of virtual time lets one refresh run.
 chrome() {  # ARGS... (bounded; Chromium's own warnings go to a log)
@@ -148,7 +122,7 @@ chrome --virtual-time-budget=3000 --window-size=1280,1000 --screenshot="$out/das
 chrome --virtual-time-budget=3000 --window-size=1280,1000 --screenshot="$out/dashboard-job.png" "$job_url" >/dev/null \
   || fail "chromium --screenshot $job_url"
 
-python3 scripts/browser_check.py --job-id "$job" --job-json "$work/job.json" --audit "$work/audit.json" \
+python3 scripts/browser_check.py check --job-id "$job" --job-json "$work/job.json" --audit "$work/audit.json" \
   --jobs-dom "$out/jobs.html" --job-dom "$out/job.html" \
   --jobs-png "$out/dashboard-jobs.png" --job-png "$out/dashboard-job.png" || fail "the pages in the browser"
 

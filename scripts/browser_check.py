@@ -1,17 +1,30 @@
 #!/usr/bin/env python3
-"""Checks the dashboard as headless Chromium rendered it (scripts/browser-test.sh): the DOMs the browser dumped
-after the pages' scripts ran, against the job and its audit as the JSON API gives them, and the screenshots'
-pixels. Standard library only. Prints what it checked; exits 1 on the first list of failures."""
+"""The Python half of scripts/browser-test.sh (standard library only).
+
+`wait URL`: waits until the server answers /healthz. `job URL WORK`: uploads WORK/model (as a tar), WORK/notes.jsonl and
+WORK/held-out.jsonl, starts a job, waits until it ends, writes WORK/job.json and WORK/audit.json as the JSON API gives
+them and prints the job id. `check ...`: checks the dashboard as headless Chromium rendered it, the DOMs the
+browser dumped after the pages' scripts ran against the job and its audit, and the screenshots' pixels; prints what
+it checked, and every failure (exit 1)."""
 
 from __future__ import annotations
 
 import argparse
 from html.parser import HTMLParser
+import io
 import json
 from pathlib import Path
 import struct
 import sys
+import tarfile
+import time
+import urllib.error
+import urllib.request
 import zlib
+
+#: Options that make the tiny model's sanitization take seconds on a debug build (no attack audits).
+JOB_OPTIONS = {"epochs": 3, "batchSize": 2, "sequenceLength": 32, "auditPrefixTokens": 8, "learningRate": 0.003,
+               "auditAttacks": False, "eraseLayers": 2, "seed": 3}
 
 BAR_WIDTH = 400.0  # AuditChart.barWidth: a bar's length at a rate of 1
 BEFORE = (0xC8, 0x55, 0x3D)  # the before bars' fill (DashboardHTML.style)
@@ -154,8 +167,67 @@ class Checker:
         return condition
 
 
+def request(method: str, url: str, data: bytes | None = None, timeout: float = 30, **headers) -> dict:
+    r = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(r, timeout=timeout) as response:
+        return json.load(response)
+
+
+def wait_for_server(url: str, seconds: float) -> int:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return 0
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    print(f"no answer from {url}/healthz within {seconds:.0f} s", file=sys.stderr)
+    return 1
+
+
+def run_job(url: str, work: Path, seconds: float) -> int:
+    def upload(name: str, data: bytes, tar: bool = False) -> str:
+        query = f"?name={name}" + ("&format=tar" if tar else "")
+        return request("POST", url + "/v1/files" + query, data, timeout=60, **{"Content-Type": "application/octet-stream"})["id"]
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in sorted((work / "model").iterdir()):
+            tar.add(path, arcname=path.name)
+    body = {"model": upload("model", buffer.getvalue(), tar=True),
+            "corpus": upload("notes.jsonl", (work / "notes.jsonl").read_bytes()),
+            "heldOut": upload("held-out.jsonl", (work / "held-out.jsonl").read_bytes()),
+            "options": JOB_OPTIONS}
+    job = request("POST", url + "/v1/jobs", json.dumps(body).encode(), **{"Content-Type": "application/json"})
+    print(f"browser-test: job {job['id']} submitted", file=sys.stderr)
+    started = time.monotonic()
+    while job["status"] not in ("succeeded", "failed", "cancelled"):
+        if time.monotonic() - started > seconds:
+            print(f"the job did not end within {seconds:.0f} s: {json.dumps(job)}", file=sys.stderr)
+            return 1
+        time.sleep(1)
+        job = request("GET", f"{url}/v1/jobs/{job['id']}", timeout=10)
+    if job["status"] != "succeeded":
+        print(f"the job {job['status']}: {json.dumps(job)}", file=sys.stderr)
+        return 1
+    print(f"browser-test: job {job['id']} succeeded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    (work / "job.json").write_text(json.dumps(job))
+    (work / "audit.json").write_text(json.dumps(request("GET", f"{url}/v1/jobs/{job['id']}/audit", timeout=10)))
+    print(job["id"])
+    return 0
+
+
 def main() -> int:
-    p = argparse.ArgumentParser()
+    if len(sys.argv) >= 3 and sys.argv[1] == "wait":
+        return wait_for_server(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 60)
+    if len(sys.argv) >= 4 and sys.argv[1] == "job":
+        return run_job(sys.argv[2], Path(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else 300)
+    if len(sys.argv) < 2 or sys.argv[1] != "check":
+        print("usage: browser_check.py wait URL [SECONDS] | job URL WORK [SECONDS] | check --job-id ...", file=sys.stderr)
+        return 2
+    p = argparse.ArgumentParser(prog="browser_check.py check")
     p.add_argument("--job-id", required=True)
     p.add_argument("--job-json", type=Path, required=True)
     p.add_argument("--audit", type=Path, required=True)
@@ -163,7 +235,7 @@ def main() -> int:
     p.add_argument("--job-dom", type=Path, required=True)
     p.add_argument("--jobs-png", type=Path, required=True)
     p.add_argument("--job-png", type=Path, required=True)
-    a = p.parse_args()
+    a = p.parse_args(sys.argv[2:])
     job = json.loads(a.job_json.read_text())
     audit = json.loads(a.audit.read_text())
     c = Checker()
