@@ -53,7 +53,7 @@ final class JobQueueTests: XCTestCase {
         XCTAssertTrue(dashboard.text.contains("[####################] 100%"), dashboard.text)
         let html = try await http.send("GET", "/v1/dashboard", headers: ["Accept": "text/html"])
         XCTAssertTrue(html.headers["content-type"]?.hasPrefix("text/html") ?? false)
-        XCTAssertTrue(html.text.contains("<table>") && html.text.contains(id))
+        XCTAssertTrue(html.text.contains("<table id=\"jobs\">") && html.text.contains(id))
         let metrics = try await http.send("GET", "/metrics")
         XCTAssertTrue(metrics.text.contains("sani_jobs{status=\"succeeded\"} 1"), metrics.text)
         XCTAssertTrue(metrics.text.contains("sani_http_request_duration_seconds_bucket"), metrics.text)

@@ -76,7 +76,8 @@ final class TenantIsolationTests: XCTestCase {
         // Every operation with an id in its path was probed (the document has at least the ones known today).
         for known in ["GET /v1/files/{fileId}", "DELETE /v1/files/{fileId}", "GET /v1/jobs/{jobId}", "DELETE /v1/jobs/{jobId}",
                       "POST /v1/jobs/{jobId}/cancel", "GET /v1/jobs/{jobId}/events", "GET /v1/jobs/{jobId}/audit",
-                      "GET /v1/jobs/{jobId}/artifacts", "GET /v1/jobs/{jobId}/artifacts/{name}"] {
+                      "GET /v1/jobs/{jobId}/artifacts", "GET /v1/jobs/{jobId}/artifacts/{name}",
+                      "GET /v1/dashboard/jobs/{jobId}"] {
             XCTAssertTrue(probed.contains(known), "\(known) was not probed")
         }
 

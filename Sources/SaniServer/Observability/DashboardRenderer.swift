@@ -1,6 +1,7 @@
 import Foundation
 
 /// Renders the jobs overview: a fixed-width text table for terminals (`curl /v1/dashboard`) or an HTML page.
+/// One job's page is `JobPageRenderer`.
 struct DashboardRenderer {
     struct Row {
         var id: String
@@ -10,6 +11,7 @@ struct DashboardRenderer {
         var fraction: Double?
         var epoch: String
         var regurgitation: String
+        var spanExtraction: String
         var age: String
         var note: String
     }
@@ -27,15 +29,18 @@ struct DashboardRenderer {
             if let e = job.epoch, let n = job.epochs { epoch = "\(e)/\(n)" }
             let before = job.tokenRegurgitationBefore.map(Self.percent) ?? "-"
             let after = job.tokenRegurgitationAfter.map(Self.percent) ?? "-"
+            let spanBefore = job.spanExtractionBefore.map(Self.percent) ?? "-"
+            let spanAfter = job.spanExtractionAfter.map(Self.percent) ?? "-"
             let note: String
             switch job.status {
             case .failed: note = job.errorMessage ?? ""
-            case .running: note = job.etaSeconds.map { "ETA " + Self.duration($0) } ?? (job.message ?? "")
+            case .running: note = JobPageRenderer.eta(job, now: now) ?? (job.message ?? "")
             default: note = ""
             }
             return Row(id: job.id, tenant: job.tenant, status: job.status.rawValue + (job.cancelRequested && !job.status.isFinal ? "*" : ""),
                        phase: job.status == .running ? (job.phase ?? "-") : "-", fraction: fraction, epoch: epoch,
                        regurgitation: before == "-" && after == "-" ? "-" : "\(before) → \(after)",
+                       spanExtraction: spanBefore == "-" && spanAfter == "-" ? "-" : "\(spanBefore) → \(spanAfter)",
                        age: Self.duration(now.timeIntervalSince(job.createdAt)), note: note)
         }
     }
@@ -80,38 +85,34 @@ struct DashboardRenderer {
         return out
     }
 
+    /// The HTML page: the same table, each job linking to its page (`/v1/dashboard/jobs/{id}`), refreshed in place
+    /// by the page's inline script (or, without scripts, by a meta refresh).
     func html(summary: String) -> String {
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let esc = DashboardHTML.escape
         var body = ""
         for r in rows {
             let pct = Int(((r.fraction ?? 0) * 100).rounded(.down))
             let progress = r.fraction == nil ? "" : "<progress max=\"100\" value=\"\(pct)\"></progress> \(pct)%"
-            body += "<tr class=\"\(esc(r.status))\"><td><code>\(esc(r.id))</code></td>"
-                + (showTenant ? "<td>\(esc(r.tenant))</td>" : "")
-                + "<td>\(esc(r.status))</td><td>\(esc(r.phase))</td><td>\(esc(r.epoch))</td><td>\(progress)</td>"
-                + "<td>\(esc(r.regurgitation))</td><td>\(esc(r.age))</td><td>\(esc(r.note))</td></tr>\n"
+            let status = r.status.hasSuffix("*") ? String(r.status.dropLast()) : r.status
+            body += "<tr class=\"job \(esc(status))\" data-job=\"\(esc(r.id))\">"
+            body += "<td><a href=\"/v1/dashboard/jobs/\(esc(r.id))\"><code>\(esc(r.id))</code></a></td>"
+            if showTenant { body += "<td>\(esc(r.tenant))</td>" }
+            body += "<td><span class=\"status \(esc(status))\">\(esc(r.status))</span></td>"
+            body += "<td>\(esc(r.phase))</td><td>\(esc(r.epoch))</td><td>\(progress)</td>"
+            body += "<td class=\"num\">\(esc(r.spanExtraction))</td><td class=\"num\">\(esc(r.regurgitation))</td>"
+            body += "<td>\(esc(r.age))</td><td>\(esc(r.note))</td></tr>\n"
         }
-        if rows.isEmpty { body = "<tr><td colspan=\"9\">No jobs yet.</td></tr>" }
-        return """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
-        <title>sani dashboard</title>
-        <style>
-        body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
-        table{border-collapse:collapse;width:100%}th,td{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left}
-        th{background:#f4f4f4}tr.failed td{color:#a00}tr.succeeded td{color:#060}progress{width:10rem}
-        </style></head><body>
-        <h1>sani</h1><p>\(esc(summary))</p>
-        <table><thead><tr><th>Job</th>\(showTenant ? "<th>Tenant</th>" : "")<th>Status</th><th>Phase</th><th>Epoch</th><th>Progress</th>
-        <th>Regurgitation before → after</th><th>Age</th><th></th></tr></thead>
+        if rows.isEmpty { body = "<tr><td colspan=\"\(showTenant ? 10 : 9)\">No jobs yet: POST /v1/jobs.</td></tr>" }
+        let live = """
+        <p id="summary">\(esc(summary))</p>
+        <table id="jobs"><thead><tr><th>Job</th>\(showTenant ? "<th>Tenant</th>" : "")<th>Status</th><th>Phase</th><th>Epoch</th><th>Progress</th>
+        <th class="num">Span extraction<br>before → after</th><th class="num">Token regurgitation<br>before → after</th><th>Age</th><th></th></tr></thead>
         <tbody>
         \(body)
         </tbody></table>
-        <p><small>Token regurgitation rate on sensitive positions. This page refreshes every 5 seconds.</small></p>
-        </body></html>
+        <p class="muted"><small>Rates on sensitive spans (span extraction: the whole span reproduced by greedy decoding) and
+        positions (token regurgitation: top-1 prediction is the sensitive token). A job's page draws its audit per label.</small></p>
         """
+        return DashboardHTML.page(title: "sani dashboard", heading: "<h1>sani</h1>", live: live, final: false)
     }
 }

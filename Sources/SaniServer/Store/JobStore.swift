@@ -221,6 +221,15 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// The job's last `limit` events, oldest first, and how many it has in all.
+    func latestEvents(_ id: String, limit: Int) async throws -> (events: [EventRecord], total: Int) {
+        try await pool.read { db in
+            let request = EventRecord.filter(Column("jobId") == id)
+            let latest = try request.order(Column("id").desc).limit(limit).fetchAll(db)
+            return (Array(latest.reversed()), try request.fetchCount(db))
+        }
+    }
+
     /// Deletes the job's rows (events, audit, artifacts, webhook records, idempotency keys).
     func deleteRows(_ id: String) async throws {
         try await pool.write { db in

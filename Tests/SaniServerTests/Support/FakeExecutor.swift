@@ -15,13 +15,15 @@ final class FakeExecutor: JobExecutor, @unchecked Sendable {
     let mode: Mode
     let steps: Int
     let stepDelay: TimeInterval
+    /// The report the job ends with (`sanitization-report.json` and `GET /v1/jobs/{id}/audit`).
+    let reportJSON: String
     private let lock = NSLock()
     private var _runs = 0
     private var _resumed = 0
     private var _checkpoints: [URL] = []
 
-    init(mode: Mode = .succeed, steps: Int = 5, stepDelay: TimeInterval = 0.01) {
-        self.mode = mode; self.steps = steps; self.stepDelay = stepDelay
+    init(mode: Mode = .succeed, steps: Int = 5, stepDelay: TimeInterval = 0.01, report: String = FakeExecutor.report) {
+        self.mode = mode; self.steps = steps; self.stepDelay = stepDelay; self.reportJSON = report
     }
 
     var runs: Int { lock.withLock { _runs } }
@@ -68,7 +70,7 @@ final class FakeExecutor: JobExecutor, @unchecked Sendable {
         try fm.createDirectory(at: inputs.output, withIntermediateDirectories: true)
         try Data("{\"model_type\":\"gpt2\"}".utf8).write(to: inputs.output.appendingPathComponent("config.json"))
         try Data(repeating: 7, count: 3000).write(to: inputs.output.appendingPathComponent("model.safetensors"))
-        let report = Data(Self.report.utf8)
+        let report = Data(reportJSON.utf8)
         try report.write(to: inputs.output.appendingPathComponent(Sanitizer.reportFileName))
         return JobOutcome(reportJSON: report, tokenRegurgitationBefore: 0.5, tokenRegurgitationAfter: 0.05,
                           spanExtractionBefore: 0.3, spanExtractionAfter: 0)
