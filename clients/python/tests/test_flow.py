@@ -190,3 +190,36 @@ def test_submit_with_terms(client: Client, tiny_model: Path, corpus: Path, tmp_p
     assert spans_terms == spans_plain + 4, "each of the 4 notes names Dr Lee once"
     plain.delete()
     with_terms.delete()
+
+
+def readme_snippet() -> str:
+    """The README's Python snippet, exactly as printed there."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    snippet = [b for b in blocks if "from sani_client import Client" in b]
+    assert len(snippet) == 1, "the README has one client snippet"
+    return snippet[0]
+
+
+def test_the_readme_snippet_runs(server, tiny_model: Path, corpus: Path, held_out: Path, tmp_path: Path) -> None:
+    """The snippet, with only the server's address changed, in a folder laid out as `scripts/run` leaves it
+    (data/demo/memorizing, notes.jsonl, held-out.jsonl); the key comes from $SANI_TOKEN as the snippet says."""
+    code = readme_snippet()
+    assert 'Client("http://127.0.0.1:8080")' in code
+    code = code.replace('Client("http://127.0.0.1:8080")', f'Client("{server.url}")')
+    demo = tmp_path / "data" / "demo"
+    demo.mkdir(parents=True)
+    import shutil
+    shutil.copytree(tiny_model, demo / "memorizing")
+    shutil.copy(corpus, demo / "notes.jsonl")
+    shutil.copy(held_out, demo / "held-out.jsonl")
+    env = dict(__import__("os").environ, SANI_TOKEN=server.token)
+    import sys
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("span extraction ") and " -> " in lines[0], result.stdout
+    sanitized = tmp_path / "sanitized"
+    assert (sanitized / "config.json").is_file() and (sanitized / "model.safetensors").is_file()
+    read_safetensors_header(sanitized / "model.safetensors")
