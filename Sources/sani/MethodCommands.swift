@@ -37,10 +37,10 @@ struct MethodFlags: ParsableArguments {
     var forgetTokens = "all"
     @Option(help: "Erase scope: last (the last --erase-layers blocks) or scored (every block, neurons ranked by --selection).")
     var eraseScope = "last"
-    @Flag(help: "With --base-model: restore every parameter of the erased blocks (attention, norms, MLP) to the base model, not only the chosen MLP neurons.")
-    var eraseWholeBlocks = false
-    @Option(help: "What targeted forgetting compares with: model (the model before sanitization) or base (--base-model: where a model that never saw the corpus puts each token).")
-    var forgetAgainst = "model"
+    @Flag(inversion: .prefixedNo, help: "With --base-model: restore every parameter of the erased blocks (attention, norms, MLP) to the base model, not only the chosen MLP neurons (default: on with --base-model).")
+    var eraseWholeBlocks: Bool?
+    @Option(help: "What targeted forgetting compares with: model (the model before sanitization), base (--base-model: where a model that never saw the corpus puts each token) or auto (base with --base-model, else model).")
+    var forgetAgainst = "auto"
     // Attacks of the before / after audits.
     @Flag(inversion: .prefixedNo, help: "Run the attacks (membership inference, extraction by prefix, exposure, relearning) in the before and after audits.")
     var attacks = true
@@ -97,10 +97,12 @@ struct MethodFlags: ParsableArguments {
         }
         o.eraseScope = scope
         o.eraseWholeBlocks = eraseWholeBlocks
-        guard let reference = ForgetReference(rawValue: forgetAgainst) else {
-            throw ValidationError("unknown forget reference \(forgetAgainst): model or base")
+        if forgetAgainst != "auto" {
+            guard let reference = ForgetReference(rawValue: forgetAgainst) else {
+                throw ValidationError("unknown forget reference \(forgetAgainst): auto, model or base")
+            }
+            o.forgetReference = reference
         }
-        o.forgetReference = reference
         o.auditAttacks = attacks
         o.relearnSteps = relearnSteps
         o.relearnLearningRate = relearnLr

@@ -5,7 +5,8 @@ import SaniEngine
 
 /// The efficacy bars on a small from-scratch version of the paper's setting: a GPT-2 first trained on general
 /// notes about some patients, then fine-tuned on a hospital's notes about others until it regurgitates them, then
-/// sanitized with the defaults and the general model as its base. The privacy bars are asserted with the stronger
+/// sanitized with the defaults and the general model as its base (whole blocks restored, forgetting against the
+/// base). The privacy bars are asserted with the stronger
 /// audit (sampled extraction, membership inference, the relearning attack) on the hospital's notes; utility is
 /// measured on notes about patients no model saw and printed.
 final class PrivacyBarsTests: XCTestCase {
@@ -79,5 +80,12 @@ final class PrivacyBarsTests: XCTestCase {
         XCTAssertEqual(beyondAfter.referenceExtraction, floorAudit.spanExtraction, "the reference's own extraction is the floor audit's")
         XCTAssertGreaterThan(beyondBefore.spanExtraction.rate, 0.1)
         XCTAssertLessThanOrEqual(beyondAfter.spanExtraction.rate, 0.01, "greedy span extraction beyond the general model")
+        // Membership (bar 0.55, printed): with a base model the defaults restore whole blocks and forget against
+        // it, which takes the loss attack from 1.00 to 0.55 here (0.82 when forgetting against the fine-tuned
+        // model). Held to 0.6 so that losing the calibration shows; an AUC far below 0.5 would be a signal too.
+        XCTAssertLessThanOrEqual(membership.lossAUC, 0.6, "membership AUC (loss)")
+        XCTAssertGreaterThanOrEqual(membership.lossAUC, 0.4, "membership AUC (loss), inverted")
+        let identifiers = try XCTUnwrap(membership.identifiers)
+        XCTAssertLessThan(abs(identifiers.lossAUC - 0.5), 0.15, "identifier membership near chance")
     }
 }

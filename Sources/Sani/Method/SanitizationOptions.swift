@@ -60,12 +60,14 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// Where erase draws its neurons from: the last L blocks (the paper) or every block by score.
     public var eraseScope: EraseScope = .last
     /// With a base model: erase restores every parameter of the erased blocks to it (attention, norms and the
-    /// MLP), not only the chosen MLP neurons; the fine-tune's attention can hold identifiers too.
-    public var eraseWholeBlocks: Bool = false
+    /// MLP), not only the chosen MLP neurons; the fine-tune's attention can hold identifiers too. nil: on when
+    /// the run has a base model (see `effectiveEraseWholeBlocks`).
+    public var eraseWholeBlocks: Bool?
     /// The model targeted forgetting compares with: the model before sanitization (NPO as published, pushing the
     /// true token down from what the fine-tune made of it) or the base model (pushing it to where a model that
     /// never saw the corpus puts it; after an erase back to the base the first reference no longer pushes).
-    public var forgetReference: ForgetReference = .model
+    /// nil: the base model when the run has one, else the model.
+    public var forgetReference: ForgetReference?
     // Attacks of the audits before and after (the per-epoch audits stay cheap).
     /// Run membership inference, extraction by prefix length, exposure and the relearning attack, and audit the
     /// kept weights afresh.
@@ -80,13 +82,26 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
 
     public init() {}
 
-    /// The targeted-forgetting weight a model of `objective` is repaired with: the one asked for, else 1 for
-    /// causal models (the default that measured best, README, Results) and 0 for masked ones.
-    public func effectiveForgetWeight(_ objective: LanguageModelObjective) -> Double {
-        forgetWeight ?? (objective == .causal ? Self.defaultCausalForgetWeight : 0)
+    /// The targeted-forgetting weight a model of `objective` is repaired with: the one asked for, else for causal
+    /// models 1 against the model before sanitization and 0.3 against a base model (the defaults that measured
+    /// best, README, Results: against the base the push does not fade once the fine-tune's excess is gone, so a
+    /// lighter one keeps utility), and 0 for masked ones.
+    public func effectiveForgetWeight(_ objective: LanguageModelObjective, hasBase: Bool = false) -> Double {
+        if let forgetWeight { return forgetWeight }
+        guard objective == .causal else { return 0 }
+        return effectiveForgetReference(hasBase: hasBase) == .base ? Self.defaultBaseForgetWeight : Self.defaultCausalForgetWeight
     }
 
+    /// What targeted forgetting compares with: the one asked for, else the base model when there is one.
+    public func effectiveForgetReference(hasBase: Bool) -> ForgetReference {
+        forgetReference ?? (hasBase ? .base : .model)
+    }
+
+    /// Whether erase restores whole blocks: as asked, else whenever there is a base model to restore them to.
+    public func effectiveEraseWholeBlocks(hasBase: Bool) -> Bool { eraseWholeBlocks ?? hasBase }
+
     public static let defaultCausalForgetWeight = 1.0
+    public static let defaultBaseForgetWeight = 0.3
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case method, selection, eraseLayers, eraseFraction, epochs, learningRate, warmupSteps, learningRateSchedule
@@ -150,7 +165,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
             }
             eraseScope = parsed
         }
-        eraseWholeBlocks = try c.decodeIfPresent(Bool.self, forKey: .eraseWholeBlocks) ?? d.eraseWholeBlocks
+        eraseWholeBlocks = try c.decodeIfPresent(Bool.self, forKey: .eraseWholeBlocks)
         if let reference = try c.decodeIfPresent(String.self, forKey: .forgetReference) {
             guard let parsed = ForgetReference(rawValue: reference) else {
                 throw SaniError.invalidArgument("forgetReference must be model or base, not \"\(reference)\"")

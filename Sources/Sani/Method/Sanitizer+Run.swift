@@ -79,7 +79,9 @@ extension Sanitizer {
         let fingerprint = SanitizationCheckpoint.fingerprint(inputs: inputs, options: options)
         let repairWindows = work.repairWindows
         let stepsPerEpoch = (repairWindows.count + options.batchSize - 1) / options.batchSize
-        let forgetWeight = options.effectiveForgetWeight(model.objective)
+        let hasBase = inputs.base != nil
+        let forgetWeight = options.effectiveForgetWeight(model.objective, hasBase: hasBase)
+        let forgetAgainstBase = options.effectiveForgetReference(hasBase: hasBase) == .base
         if forgetWeight > 0 && model.objective != .causal {
             throw SaniError.invalidArgument("targeted forgetting (forgetWeight) works on causal models (GPT-2, Llama); this is a \(model.family) model")
         }
@@ -93,7 +95,7 @@ extension Sanitizer {
         }
         func readForgetReference(_ from: any LanguageModel, phase: SanitizationPhase) throws {
             guard forgetWeight > 0 && options.method.repairs else { return }
-            tracker.emit(phase, step: 0, steps: 1, message: "reading the \(options.forgetReference == .base ? "base " : "")model's probabilities of the sensitive tokens")
+            tracker.emit(phase, step: 0, steps: 1, message: "reading the \(forgetAgainstBase ? "base " : "")model's probabilities of the sensitive tokens")
             forgetReference = try ForgetPlan.reference(model: from, windows: work.forgetWindows, batchSize: options.batchSize,
                                                        isCancelled: isCancelled)
         }
@@ -106,7 +108,7 @@ extension Sanitizer {
             best = try saved.restore(folder: folder, parameters: model.parameters, optimizer: optimizer)
             if best == nil && saved.bestEpoch > 0 { best = model.parameters.values.clone() }
             if forgetWeight > 0 && options.method.repairs && saved.completedEpochs < options.epochs {
-                let from = options.forgetReference == .base ? inputs.base ?? inputs.model : inputs.model
+                let from = forgetAgainstBase ? inputs.base ?? inputs.model : inputs.model
                 try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: from) },
                                         phase: .preparing)
             }
@@ -116,7 +118,7 @@ extension Sanitizer {
             let before = try runAudit("before", epoch: nil, final: true, reference: base)
             tracker.finishAuditBefore()
             var erase: EraseSummary?
-            try readForgetReference(options.forgetReference == .base ? base ?? model : model, phase: .erase)
+            try readForgetReference(forgetAgainstBase ? base ?? model : model, phase: .erase)
             if options.method.erases {
                 tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
                              + (inputs.base == nil ? "" : " back to the base model"))
@@ -124,7 +126,7 @@ extension Sanitizer {
                                          fraction: options.eraseFraction, seed: options.seed, base: base?.parameters,
                                          scope: options.eraseScope)
                     .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
-                if let base, options.eraseWholeBlocks, let blocks = erase?.blocks {
+                if let base, options.effectiveEraseWholeBlocks(hasBase: true), let blocks = erase?.blocks {
                     for block in blocks { model.restoreBlock(block, from: base.parameters) }
                     erase?.wholeBlocks = true
                 }
@@ -221,7 +223,7 @@ extension Sanitizer {
         if inputs.base != nil && !options.method.erases {
             throw SaniError.invalidArgument("a base model is what erase restores to; method \(options.method.rawValue) does not erase")
         }
-        if inputs.base == nil && options.eraseWholeBlocks {
+        if inputs.base == nil && options.eraseWholeBlocks == true {
             throw SaniError.invalidArgument("eraseWholeBlocks restores the erased blocks to the base model: give a base model")
         }
         if inputs.base == nil && options.forgetReference == .base {

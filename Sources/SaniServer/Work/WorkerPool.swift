@@ -116,7 +116,10 @@ final class WorkerPool: Sendable {
             if (try? jobs.jobSync(job.id))?.cancelRequested == true { flag.stop(.user) }
             metrics.runningJobs.set(Double(running.count + 1))
             group.enter()
-            workQueue.async {
+            // A job runs on a thread of its own, at a lower scheduling priority, not on a thread of the shared
+            // dispatch pool: minutes of training on a pool thread leave fewer threads to the HTTP handlers and
+            // the store, and their latency grows with the training's (scripts/load.sh measures both).
+            JobThread.start(name: "sani-job") {
                 defer {
                     self.state.withLock { _ = $0.running.removeValue(forKey: job.id) }
                     self.metrics.runningJobs.set(Double(self.state.withLock { $0.running.count }))
