@@ -83,6 +83,7 @@ run_rows() {
         report="$W/rows/$name.json"
         if [ "${FORCE:-0}" != 1 ] && [ -s "$report" ] && [ "$(cat "$W/rows/$name.flags" 2>/dev/null)" = "$flags" ]; then
             step "row $name: report present ($report)"
+            [ -d "$W/rows/$name" ] && row_audit "$name"
             continue
         fi
         step "row $name: sanitize $flags"
@@ -91,8 +92,25 @@ run_rows() {
             > "$report.part"
         mv "$report.part" "$report"
         printf '%s' "$flags" > "$W/rows/$name.flags"
+        rm -f "$W/rows/$name.audit.json"
+        row_audit "$name"
         [ "$KEEP_MODELS" = 1 ] || rm -rf "$W/rows/$name"
     done < <(rows_of "$builtin")
+}
+
+# ROW_AUDIT="flags" also audits each row's sanitized model with `sani audit --reference BASE flags` into
+# rows/<name>.audit.json, which the table reads instead of the report's after audit: rows run with --no-attacks
+# then get the attacks (e.g. ROW_AUDIT="--final-samples 0 --exposure-candidates 0 --relearn-steps 0" for
+# greedy extraction, membership and extraction beyond the base in about two minutes a row).
+row_audit() {
+    local name=$1 out="$W/rows/$1.audit.json"
+    [ -n "${ROW_AUDIT:-}" ] || return 0
+    [ -s "$out" ] && [ "$(cat "$out.flags" 2>/dev/null)" = "$ROW_AUDIT" ] && return 0
+    step "row $name: audit $ROW_AUDIT"
+    # shellcheck disable=SC2086
+    "$SANI" audit --model "$W/rows/$name" "${COMMON[@]}" --reference "$BASE" $ROW_AUDIT > "$out.part"
+    mv "$out.part" "$out"
+    printf '%s' "$ROW_AUDIT" > "$out.flags"
 }
 
 audit() { # audit MODEL OUT [REFERENCE]: with a reference (the model the fine-tune started from), the spans it
@@ -143,8 +161,16 @@ scenario_gpt2() {
 repair-only|\`repair-only\`, 2 epochs at 5e-4|--method repair-only --lr 5e-4 --forget-weight 0 --no-attacks
 erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
 sani-base-L4|\`sani --base-model\` (the general model), L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0 --no-attacks
-forget-base-L4|targeted forgetting (λ = 1, β = 2, the new default) with \`--base-model\`, L = 4, r = 1, 1 epoch at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --epochs 1
-forget-base-L4-2ep|targeted forgetting (λ = 1, β = 2) with \`--base-model\`, L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --no-attacks
+forget-base-L4|targeted forgetting against the model (λ = 1, β = 2, the default before) with \`--base-model\`, L = 4, r = 1, 1 epoch at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --epochs 1 --forget-against model --no-erase-whole-blocks
+forget-base-L4-2ep|targeted forgetting against the model (λ = 1, β = 2) with \`--base-model\`, L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --no-attacks --forget-against model --no-erase-whole-blocks
+whole-L4|the same (1 epoch) with whole blocks restored|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-whole-blocks --forget-against model --lr 5e-4 --epochs 1 --no-attacks
+against-base-L4|the same (1 epoch) forgetting against the base model, MLP neurons only|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-erase-whole-blocks --forget-against base --forget-weight 1 --lr 5e-4 --epochs 1 --no-attacks
+whole-against-base-L4|whole blocks and forgetting against the base model, λ = 1|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-whole-blocks --forget-against base --forget-weight 1 --lr 5e-4 --epochs 1 --no-attacks
+default-base-L4|**the new defaults with a base model**: whole blocks, forgetting against the base (λ = 0.3, β = 2), L = 4, r = 1, 1 epoch at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --epochs 1 --no-attacks
+default-base-L4-2ep|the new defaults with a base model, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --no-attacks
+wab-b5|whole blocks, forgetting against the base, λ = 1, β = 5 / 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --lr 5e-4 --epochs 1 --no-attacks
+wab-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --lr 5e-4 --epochs 2 --no-attacks
+wab-skipind-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, INDIRECT left alone, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --forget-skip INDIRECT --lr 5e-4 --epochs 2 --no-attacks
 forget-l03-base-L4|targeted forgetting λ = 0.3, β = 0.5, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0.3 --forget-beta 0.5 --no-attacks
 surrogate-base-L4|surrogate repair, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --repair surrogate --forget-weight 0 --no-attacks
 forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r = 0.5), 2 epochs at 5e-4|--lr 5e-4 --no-attacks"

@@ -6,7 +6,8 @@
 Reads WORK_FOLDER/audit-general.json (the model before the fine-tune: the floor of token regurgitation),
 WORK_FOLDER/audit-fine-tuned.json (the model before sanitization: the reference of perplexity), and for each
 line `name<TAB>label` of WORK_FOLDER/rows.tsv the report WORK_FOLDER/rows/<name>.json (rows without a report are
-left out). Fields the audit does not write yet (sampled extraction, membership inference, extraction after
+left out; WORK_FOLDER/rows/<name>.audit.json, when present, is read instead of the report's after audit). Fields
+the audit does not write yet (sampled extraction, membership inference, extraction after
 relearning) print `–`, and so does each bar they decide.
 """
 import argparse
@@ -176,7 +177,11 @@ def main():
         report = json.load(open(path))
         epochs = report.get("epochs") or []
         kept = f"{report['bestEpoch']} of {len(epochs)}" if epochs else DASH
-        rows.append((label, figures(report["after"], report), kept, report.get("seconds")))
+        # A separate audit of the row's model (ROW_AUDIT, with the attacks and the base as reference) replaces
+        # the report's after audit when there is one.
+        audit_path = os.path.join(w, "rows", f"{name}.audit.json")
+        after = json.load(open(audit_path)) if os.path.exists(audit_path) else report["after"]
+        rows.append((label, figures(after, report), kept, report.get("seconds")))
         phases.append((label, report))
 
     print("| model | token regurgitation | span extraction, greedy | span extraction, sampled "
