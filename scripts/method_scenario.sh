@@ -160,7 +160,7 @@ scenario_gpt2() {
     run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 5e-4)|--lr 5e-4 --forget-weight 0 --no-attacks
 repair-only|\`repair-only\`, 2 epochs at 5e-4|--method repair-only --lr 5e-4 --forget-weight 0 --no-attacks
 erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
-sani-base-L4|\`sani --base-model\` (the general model), L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0 --no-attacks
+sani-base-L4|\`sani --base-model\` (the general model), L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0 --no-attacks --no-erase-whole-blocks
 forget-base-L4|targeted forgetting against the model (λ = 1, β = 2, the default before) with \`--base-model\`, L = 4, r = 1, 1 epoch at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --epochs 1 --forget-against model --no-erase-whole-blocks
 forget-base-L4-2ep|targeted forgetting against the model (λ = 1, β = 2) with \`--base-model\`, L = 4, r = 1, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --no-attacks --forget-against model --no-erase-whole-blocks
 whole-L4|the same (1 epoch) with whole blocks restored|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-whole-blocks --forget-against model --lr 5e-4 --epochs 1 --no-attacks
@@ -171,8 +171,8 @@ default-base-L4-2ep|the new defaults with a base model, 2 epochs at 5e-4|--base-
 wab-b5|whole blocks, forgetting against the base, λ = 1, β = 5 / 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --lr 5e-4 --epochs 1 --no-attacks
 wab-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --lr 5e-4 --epochs 2 --no-attacks
 wab-skipind-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, INDIRECT left alone, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --forget-skip INDIRECT --lr 5e-4 --epochs 2 --no-attacks
-forget-l03-base-L4|targeted forgetting λ = 0.3, β = 0.5, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0.3 --forget-beta 0.5 --no-attacks
-surrogate-base-L4|surrogate repair, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --repair surrogate --forget-weight 0 --no-attacks
+forget-l03-base-L4|targeted forgetting λ = 0.3, β = 0.5, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0.3 --forget-beta 0.5 --no-attacks --no-erase-whole-blocks --forget-against model
+surrogate-base-L4|surrogate repair, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --repair surrogate --forget-weight 0 --no-attacks --no-erase-whole-blocks
 forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r = 0.5), 2 epochs at 5e-4|--lr 5e-4 --no-attacks"
     echo "### gpt2: the paper's setting (4-block GPT-2, 60 hospital notes, 15 held-out notes)"
     python3 scripts/method_table.py "$W" --general-label "general model (never saw the hospital's notes)"
@@ -219,9 +219,10 @@ EOF
     run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 1e-4)|--forget-weight 0 --no-attacks
 repair-only|\`repair-only\`, 2 epochs at 1e-4|--method repair-only --forget-weight 0 --no-attacks
 erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
-forget-base-L4|targeted forgetting (the default) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1
-forget-base-L4-2ep|targeted forgetting (the default) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1
-sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 0 --no-attacks"
+forget-base-L4|targeted forgetting against the model (the default before) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-erase-whole-blocks --forget-against model
+forget-base-L4-2ep|targeted forgetting against the model (the default before) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-erase-whole-blocks --forget-against model
+sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 0 --no-attacks --no-erase-whole-blocks
+default-base-L4|the new defaults with \`--base-model\` (SmolLM2 itself): whole blocks, forgetting against the base (λ = 0.3), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 10 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
