@@ -47,6 +47,9 @@ struct ServeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("API key for tenant \(tenant) stored (hashed) in \(configuration.dataURL.path)/sani.sqlite; it is shown only now.\n".utf8))
             return
         }
+        // Before the server starts a thread: OpenBLAS's workers (the only other threads now) run at the jobs'
+        // lower priority, so that the threads answering requests win a busy core (RELIABILITY.md, Load).
+        JobThread.lowerStartupThreads()
         ServerLogging.bootstrap(level: configuration.logLevel)
         let service = try SanitizationService(configuration: configuration)
         try AsyncBridge.run { try await service.run() }
