@@ -178,11 +178,13 @@ class Client:
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs: a tiny GPT-2 trained from scratch for a moment, synthetic notes
 
-def make_inputs(sani, work, repo):
+def make_inputs(sani, work, repo, records=24, seed=3, width=64, layers=2, length=64):
+    """Synthetic notes and a GPT-2 on the repo's tiny tokenizer trained from scratch on them for one epoch (a
+    `width`-wide, `layers`-block model reading `length` tokens); also the model folder as a tar."""
     inputs = os.path.join(work, "inputs")
     os.makedirs(inputs, exist_ok=True)
     notes, held = os.path.join(inputs, "notes.jsonl"), os.path.join(inputs, "held.jsonl")
-    subprocess.run([sani, "demo-data", "--records", "24", "--seed", "3", "--out", notes, "--held-out", held,
+    subprocess.run([sani, "demo-data", "--records", str(records), "--seed", str(seed), "--out", notes, "--held-out", held,
                     "--held-out-records", "6"], check=True, stdout=subprocess.DEVNULL)
     base = os.path.join(inputs, "init")
     os.makedirs(base, exist_ok=True)
@@ -190,14 +192,15 @@ def make_inputs(sani, work, repo):
     with open(tokenizer, "rb") as src, open(os.path.join(base, "tokenizer.json"), "wb") as dst:
         dst.write(src.read())
     vocab = len(json.load(open(tokenizer))["model"]["vocab"]) + 2   # + the added [REDACTED] and <mask> tokens
-    config = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 64, "n_head": 2, "n_layer": 2,
-              "n_positions": 64, "n_inner": None, "vocab_size": vocab, "activation_function": "gelu_new",
-              "layer_norm_epsilon": 1e-5, "tie_word_embeddings": True, "bos_token_id": 0, "eos_token_id": 0}
+    config = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": width,
+              "n_head": 2 if width <= 64 else 4, "n_layer": layers, "n_positions": length, "n_inner": None,
+              "vocab_size": vocab, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
+              "tie_word_embeddings": True, "bos_token_id": 0, "eos_token_id": 0}
     with open(os.path.join(base, "config.json"), "w") as f:
         json.dump(config, f)
     model = os.path.join(inputs, "model")
     subprocess.run([sani, "train", "--model", base, "--corpus", notes, "--out", model, "--epochs", "1",
-                    "--batch", "4", "--length", "64", "--from-scratch"], check=True,
+                    "--batch", "4", "--length", str(length), "--from-scratch"], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     tar_path = os.path.join(inputs, "model.tar")
     with tarfile.open(tar_path, "w", format=tarfile.USTAR_FORMAT) as t:

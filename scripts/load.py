@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chaos import Client, RunError, Server  # noqa: E402
+from chaos import Client, RunError, Server, make_inputs as chaos_inputs  # noqa: E402
 
 
 def log(msg):
@@ -31,42 +31,15 @@ ENDPOINTS = [("status", 0.5), ("list", 0.3), ("dashboard", 0.2)]
 
 
 def make_inputs(sani, work, repo, size):
-    """A GPT-2 on the repo's tiny tokenizer, trained from scratch for a moment; `size` sets its width so that one
-    repair step takes a noticeable share of a core (the job must train for the whole measurement)."""
-    inputs = os.path.join(work, "inputs")
-    os.makedirs(inputs, exist_ok=True)
-    notes, held = os.path.join(inputs, "notes.jsonl"), os.path.join(inputs, "held.jsonl")
-    subprocess.run([sani, "demo-data", "--records", "40", "--seed", "5", "--out", notes, "--held-out", held,
-                    "--held-out-records", "6"], check=True, stdout=subprocess.DEVNULL)
-    base = os.path.join(inputs, "init")
-    os.makedirs(base, exist_ok=True)
-    tokenizer = os.path.join(repo, "Tests/SaniEngineTests/Fixtures/tokenizer/tiny/tokenizer.json")
-    with open(tokenizer, "rb") as src, open(os.path.join(base, "tokenizer.json"), "wb") as dst:
-        dst.write(src.read())
-    vocab = len(json.load(open(tokenizer))["model"]["vocab"]) + 2
+    """chaos.py's tiny-tokenizer GPT-2, wider for the measurement so that one repair step takes a noticeable share
+    of a core (the job must train for the whole measurement)."""
     width, layers = (256, 4) if size == "full" else (64, 2)
-    config = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": width, "n_head": 4,
-              "n_layer": layers, "n_positions": 128, "n_inner": None, "vocab_size": vocab,
-              "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5, "tie_word_embeddings": True,
-              "bos_token_id": 0, "eos_token_id": 0}
-    with open(os.path.join(base, "config.json"), "w") as f:
-        json.dump(config, f)
-    model = os.path.join(inputs, "model")
-    subprocess.run([sani, "train", "--model", base, "--corpus", notes, "--out", model, "--epochs", "1",
-                    "--batch", "4", "--length", "128", "--from-scratch"], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return notes, model
+    made = chaos_inputs(sani, work, repo, records=40, seed=5, width=width, layers=layers, length=128)
+    return made["notes"], made["model_tar"]
 
 
-def upload(client, path, name, tar=False):
-    if tar:
-        import tarfile
-        tar_path = path.rstrip("/") + ".tar"
-        with tarfile.open(tar_path, "w", format=tarfile.USTAR_FORMAT) as t:
-            for entry in sorted(os.listdir(path)):
-                t.add(os.path.join(path, entry), arcname=entry)
-        path = tar_path
-    status, body = client.upload(path, name, tar=tar)
+def upload(client, path, name):
+    status, body = client.upload(path, name)
     if status != 201:
         raise RunError(f"upload of {name}: {status} {body}")
     return body["id"]
@@ -259,7 +232,10 @@ def main():
     client = Client(server, timeout=30)
     figures = {"rate": args.rate, "duration": args.duration, "size": args.size}
     try:
-        model_id = upload(client, model, "model.tar", tar=True)
+        status, body = client.upload(model, "model.tar", tar=True)
+        if status != 201:
+            raise RunError(f"upload of the model: {status} {body}")
+        model_id = body["id"]
         corpus_id = upload(client, notes, "notes.jsonl")
         # A job that trains for far longer than the measurement; cancelled at the end. No attacks in the audit
         # before, so that it reaches the repair quickly.
