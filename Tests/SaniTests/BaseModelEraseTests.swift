@@ -126,18 +126,26 @@ final class BaseModelEraseTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("base model"), "\(error)")
         }
     }
+    /// Two tiny models of the same shape (the fine-tuned one and its base), the small corpus, and options for a
+    /// quick run without the attacks.
+    private func tunedAndBase(layers: Int) throws -> (URL, URL, URL, SanitizationOptions) {
+        let tuned = try MethodTestSupport.tinyModelFolder(layers: layers, channels: 32, seed: 1)
+        let base = try MethodTestSupport.tinyModelFolder(layers: layers, channels: 32, seed: 2)
+        let corpus = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
+        try MethodTestSupport.smallCorpus(at: corpus)
+        var options = SanitizationOptions()
+        options.auditAttacks = false
+        options.heldOutFraction = 0
+        options.sequenceLength = 16
+        return (tuned, base, corpus, options)
+    }
+
     /// `eraseWholeBlocks`: every parameter of the erased blocks (attention and norms too) takes the base model's
     /// values; the blocks before them keep the fine-tune's. Without a base model the option is refused.
     func testWholeBlocksAreTheBaseModelsAndTheOthersAreUntouched() throws {
-        let tunedFolder = try MethodTestSupport.tinyModelFolder(layers: 3, channels: 32, seed: 1)
-        let baseFolder = try MethodTestSupport.tinyModelFolder(layers: 3, channels: 32, seed: 2)
-        let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
-        try MethodTestSupport.smallCorpus(at: corpusURL)
-        var options = SanitizationOptions()
-        options.auditAttacks = false
+        let (tunedFolder, baseFolder, corpusURL, quick) = try tunedAndBase(layers: 3)
+        var options = quick
         options.forgetWeight = 0
-        options.heldOutFraction = 0
-        options.sequenceLength = 16
         options.epochs = 0
         options.eraseLayers = 2
         options.eraseFraction = 0.25
@@ -195,14 +203,8 @@ final class BaseModelEraseTests: XCTestCase {
 
     /// `forgetReference base` reads the reference probabilities from the base model (the run says which).
     func testForgettingAgainstTheBaseModelReadsTheBaseModel() throws {
-        let tunedFolder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32, seed: 1)
-        let baseFolder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 32, seed: 2)
-        let corpusURL = try MethodTestSupport.temporaryFolder().appendingPathComponent("c.jsonl")
-        try MethodTestSupport.smallCorpus(at: corpusURL)
-        var options = SanitizationOptions()
-        options.auditAttacks = false
-        options.heldOutFraction = 0
-        options.sequenceLength = 16
+        let (tunedFolder, baseFolder, corpusURL, quick) = try tunedAndBase(layers: 2)
+        var options = quick
         options.epochs = 1
         options.forgetWeight = 1
         for reference in ForgetReference.allCases {
