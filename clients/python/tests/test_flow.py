@@ -56,6 +56,8 @@ def test_submit_wait_audit(finished: Job, client: Client) -> None:
     assert isinstance(report, SanitizationReport)
     assert report.method == "sani" and report.model_family == "gpt2"
     assert len(report.epochs) == 1 and report.best_epoch >= 0
+    assert report.seconds > 0 and 0 < report.preparation_seconds <= report.seconds
+    assert report.epochs[0].training_seconds > 0 and report.before.training_seconds is None
     for audit in (report.before, report.after):
         assert audit.token_regurgitation.total > 0
         assert audit.token_regurgitation.rate == pytest.approx(audit.token_regurgitation.count / audit.token_regurgitation.total)

@@ -262,6 +262,7 @@ class Audit:
     seconds: float = _json("seconds")
     sampled_extraction: Optional[Rate] = _json("sampledExtraction", default=None)
     training_loss: Optional[float] = _json("trainingLoss", default=None)
+    training_seconds: Optional[float] = _json("trainingSeconds", default=None)
     membership: Optional[Dict[str, Any]] = _json("membership", default=None)
     beyond_reference: Optional["BeyondReference"] = _json("beyondReference", default=None)
     span_extraction_by_prefix: Optional[Dict[str, Rate]] = _json("spanExtractionByPrefix", default=None)
@@ -282,6 +283,8 @@ class SanitizationReport:
     after: Audit = _json("after")
     best_epoch: int = _json("bestEpoch")
     model_family: Optional[str] = _json("modelFamily", default=None)
+    seconds: Optional[float] = _json("seconds", default=None)
+    preparation_seconds: Optional[float] = _json("preparationSeconds", default=None)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
