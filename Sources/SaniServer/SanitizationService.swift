@@ -78,6 +78,11 @@ public final class SanitizationService: Sendable {
             },
             logger: logger)
         let background = BackgroundService(components: components)
+        guard c.servesHTTP else {
+            let database = components.backend.postgres?.address ?? "sqlite"
+            logger.info("sani worker \(components.instance) running (data: \(c.dataURL.path), workers: \(c.workers), database: \(database))")
+            return ServiceGroup(configuration: .init(services: [background], gracefulShutdownSignals: signals, logger: logger))
+        }
         return ServiceGroup(configuration: .init(services: [app, background], gracefulShutdownSignals: signals, logger: logger))
     }
 }
@@ -123,8 +128,13 @@ struct BackgroundService: Service {
         for id in recovered.revalidate { c.workers.validate(id) }
         c.workers.kick()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await WebhookDispatcher(pool: c.pool, jobs: c.jobs, configuration: c.configuration, logger: c.logger).run() }
-            group.addTask { await RetentionSweeper(service: c).run() }
+            group.addTask { await WebhookDispatcher(backend: c.backend, jobs: c.jobs, configuration: c.configuration, logger: c.logger).run() }
+            if c.configuration.servesHTTP {
+                group.addTask { await RetentionSweeper(service: c).run() }
+            }
+            if let pg = c.backend.postgres, c.configuration.runsJobs {
+                group.addTask { await LeaseKeeper(store: pg, workers: c.workers, configuration: c.configuration, logger: c.logger).run() }
+            }
             group.addTask {
                 try? await gracefulShutdown()
             }

@@ -6,7 +6,11 @@ import Logging
 final class ServiceComponents: Sendable {
     let configuration: ServerConfiguration
     let layout: DataLayout
-    let pool: DatabasePool
+    let backend: StoreBackend
+    /// The SQLite database (nil on PostgreSQL).
+    var pool: DatabasePool? { backend.sqlite }
+    /// This process, as leases and logs name it.
+    let instance: String
     let jobs: JobStore
     let files: FileStore
     let keys: APIKeyStore
@@ -21,12 +25,21 @@ final class ServiceComponents: Sendable {
     init(configuration: ServerConfiguration, executor: any JobExecutor, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        layout = DataLayout(root: configuration.dataURL)
-        try layout.prepare()
-        pool = try ServerDatabase.open(at: layout.database)
-        jobs = JobStore(pool: pool)
-        files = FileStore(pool: pool, layout: layout)
-        keys = APIKeyStore(pool: pool)
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "host"
+        instance = "\(host)-\(ProcessInfo.processInfo.processIdentifier)-\(Identifier.make("w").suffix(6))"
+        if configuration.databaseURL.isEmpty {
+            layout = DataLayout(root: configuration.dataURL)
+            try layout.prepare()
+            backend = .sqlite(try ServerDatabase.open(at: layout.database))
+        } else {
+            layout = DataLayout(root: configuration.dataURL, uploadSpace: instance)
+            try layout.prepare()
+            backend = .postgres(try PostgresStore(url: configuration.databaseURL, instance: instance,
+                                                  leaseSeconds: configuration.leaseSeconds, logger: logger))
+        }
+        jobs = JobStore(backend: backend)
+        files = FileStore(backend: backend, layout: layout)
+        keys = APIKeyStore(backend: backend)
         metrics = ServerMetrics()
         try keys.synchronizeConfigured(configuration.apiKeys)
         let keyCount = try keys.count()
@@ -42,13 +55,20 @@ final class ServiceComponents: Sendable {
         }
         // Crash recovery, before anything listens or runs: jobs left running go back to the queue (or fail after
         // too many runs), then what the crash left half-written in the data folder is removed.
-        recovered = try jobs.recoverInterrupted()
-        let removed = try LeftoverSweep(layout: layout, pool: pool).run()
+        if let pg = backend.postgres {
+            // Other processes may be running jobs: only expired leases are taken back (here and every poll), and
+            // only jobs left validating for a while are checked again.
+            recovered = (try pg.recoverExpiredLeases(), configuration.servesHTTP ? try pg.staleValidating(olderThan: 300) : [])
+        } else {
+            recovered = try jobs.recoverInterrupted()
+        }
+        let removed = try LeftoverSweep(layout: layout, backend: backend).run()
         if !removed.isEmpty {
             logger.info("removed \(removed.count) leftover(s) of an interrupted run: \(removed.prefix(20).joined(separator: ", "))")
         }
         workers = WorkerPool(jobs: jobs, files: files, layout: layout, executor: executor, metrics: metrics, logger: logger,
-                             concurrency: configuration.workers, eventInterval: configuration.progressEventIntervalSeconds)
+                             concurrency: configuration.runsJobs ? configuration.workers : 0,
+                             eventInterval: configuration.progressEventIntervalSeconds)
     }
 
     /// Deletes a finished job: its rows, its work folder, and its input files unless another job still uses them.

@@ -125,7 +125,7 @@ final class RecoveryTests: XCTestCase {
             XCTAssertTrue(d.signature.hasPrefix("v1,"))
         }
         XCTAssertEqual(receiver.attempts, 4, "one failed attempt was retried")
-        let rows = try await server.service.components.pool.read { db in try WebhookDeliveryRecord.fetchAll(db) }
+        let rows = try await XCTUnwrap(server.service.components.pool).read { db in try WebhookDeliveryRecord.fetchAll(db) }
         XCTAssertEqual(rows.count, 4)
         XCTAssertEqual(rows.filter { !$0.succeeded }.count, 1)
         await server.stop()

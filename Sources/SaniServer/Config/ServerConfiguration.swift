@@ -16,6 +16,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxJSONBodyBytes: Int = 1024 * 1024
     // storage
     public var dataDirectory: String = "./data"
+    /// Empty: SQLite in the data folder. `postgres://…`: PostgreSQL, shared by several processes.
+    public var databaseURL: String = ""
+    /// `all` (HTTP API and jobs in one process), `api` (HTTP API only) or `worker` (jobs only; PostgreSQL).
+    public var role: String = "all"
     // uploads
     public var maxUploadBytes: Int64 = 20 * 1024 * 1024 * 1024
     public var maxTarEntries: Int = 10_000
@@ -24,6 +28,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     // workers
     public var workers: Int = 1
     public var progressEventIntervalSeconds: Double = 1
+    /// On PostgreSQL: how long a worker's claim on a running job lasts without renewal.
+    public var leaseSeconds: Double = 30
+    /// On PostgreSQL: how often a worker looks for queued jobs and expired leases.
+    public var pollSeconds: Double = 1
     // auth
     public var apiKeys: [ConfiguredAPIKey] = []
     // retention
@@ -44,6 +52,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var dataURL: URL {
         URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL
     }
+
+    /// True when this process runs jobs.
+    public var runsJobs: Bool { role != "api" }
+    /// True when this process answers HTTP.
+    public var servesHTTP: Bool { role != "worker" }
 
     /// True when the server listens on a loopback address only.
     public var isLoopback: Bool {
@@ -68,6 +81,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         try check(maxTarEntries >= 1, "uploads.maxTarEntries must be positive")
         try check(fetchTimeoutSeconds > 0, "uploads.fetchTimeoutSeconds must be positive")
         try check(workers >= 1 && workers <= 64, "workers.concurrency must be between 1 and 64")
+        try check(["all", "api", "worker"].contains(role), "server.role must be all, api or worker")
+        try check(databaseURL.isEmpty || databaseURL.lowercased().hasPrefix("postgres://")
+                  || databaseURL.lowercased().hasPrefix("postgresql://"),
+                  "database.url must be empty (SQLite in the data folder) or a postgres:// address")
+        try check(role == "all" || !databaseURL.isEmpty,
+                  "server.role \(role) needs database.url (postgres://…): with SQLite one process does both")
+        try check(leaseSeconds >= 3, "workers.leaseSeconds must be at least 3")
+        try check(pollSeconds > 0 && pollSeconds <= leaseSeconds, "workers.pollSeconds must be positive and at most workers.leaseSeconds")
         try check(progressEventIntervalSeconds >= 0, "workers.progressEventIntervalSeconds must be >= 0")
         try check(inputRetentionSeconds >= 0, "retention.inputsAfterSeconds must be >= 0")
         try check(outputRetentionSeconds >= 0, "retention.outputsAfterSeconds must be >= 0")

@@ -15,7 +15,11 @@ struct HealthRoutes {
 
     private func ready() async throws -> Response {
         do {
-            _ = try await service.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            if let pg = service.backend.postgres {
+                try await pg.ping()
+            } else {
+                _ = try await service.backend.sqlite!.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            }
             let fm = FileManager.default
             guard fm.isWritableFile(atPath: service.layout.root.path) else {
                 throw APIError(.serviceUnavailable, "not_ready", "the data folder \(service.layout.root.path) is not writable")

@@ -5,12 +5,17 @@ import Foundation
 /// and `jobs/<jobId>/artifacts/` (the files offered for download).
 public struct DataLayout: Sendable {
     public let root: URL
+    /// When several processes share the data folder (PostgreSQL): this process's own folder under `uploads/`.
+    public let uploadSpace: String?
 
-    public init(root: URL) { self.root = root }
+    public init(root: URL, uploadSpace: String? = nil) { self.root = root; self.uploadSpace = uploadSpace }
 
     public var database: URL { root.appendingPathComponent("sani.sqlite") }
     public var files: URL { root.appendingPathComponent("files", isDirectory: true) }
-    public var uploads: URL { root.appendingPathComponent("uploads", isDirectory: true) }
+    public var uploads: URL {
+        let all = root.appendingPathComponent("uploads", isDirectory: true)
+        return uploadSpace.map { all.appendingPathComponent($0, isDirectory: true) } ?? all
+    }
     public var jobs: URL { root.appendingPathComponent("jobs", isDirectory: true) }
 
     public func fileFolder(_ id: String) -> URL { files.appendingPathComponent(id, isDirectory: true) }
@@ -30,11 +35,22 @@ public struct DataLayout: Sendable {
         return String(full.dropFirst(base.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
     }
 
-    /// Creates the folders; removes uploads left half-written by a previous run.
+    /// Creates the folders; removes uploads left half-written by a previous run. In a shared data folder only this
+    /// process's uploads folder is new, and other processes' folders untouched for a day are removed (their
+    /// process is gone: an upload in progress writes to its file all the time).
     public func prepare() throws {
         let fm = FileManager.default
         for folder in [root, files, jobs] {
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        if uploadSpace != nil {
+            let all = uploads.deletingLastPathComponent()
+            let dayAgo = Date().addingTimeInterval(-24 * 3600)
+            for name in (try? fm.contentsOfDirectory(atPath: all.path)) ?? [] {
+                let url = all.appendingPathComponent(name)
+                let modified = (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? nil
+                if let modified, modified < dayAgo { try? fm.removeItem(at: url) }
+            }
         }
         if fm.fileExists(atPath: uploads.path) { try fm.removeItem(at: uploads) }
         try fm.createDirectory(at: uploads, withIntermediateDirectories: true)

@@ -12,15 +12,33 @@ import Sani
 /// - in the checkpoint folder of a job that will run again, the files its `state.json` does not name (a
 ///   checkpoint write the crash cut);
 /// - temporary files in a succeeded job's folders.
+///
+/// In a data folder shared by several processes (PostgreSQL), another process may be in the middle of any of
+/// these: there the sweep only removes what no live process can be writing — folders without a row that are an
+/// hour old, and the checkpoints and unfinished outputs of ended jobs.
 struct LeftoverSweep {
     let layout: DataLayout
-    let pool: DatabasePool
+    let backend: StoreBackend
 
     /// Returns the removed paths, relative to the data folder.
     @discardableResult
     func run() throws -> [String] {
-        let (jobs, fileIds) = try pool.read { db in
-            (try JobRecord.fetchAll(db), Set(try String.fetchAll(db, sql: "SELECT id FROM files")))
+        let jobs: [JobRecord]
+        let fileIds: Set<String>
+        if let pg = backend.postgres {
+            jobs = try pg.allJobs()
+            fileIds = Set(try pg.allFileIds())
+        } else {
+            (jobs, fileIds) = try backend.sqlite!.read { db in
+                (try JobRecord.fetchAll(db), Set(try String.fetchAll(db, sql: "SELECT id FROM files")))
+            }
+        }
+        let shared = backend.isShared
+        let hourAgo = Date().addingTimeInterval(-3600)
+        func old(_ url: URL) -> Bool {
+            guard shared else { return true }
+            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? nil
+            return modified.map { $0 < hourAgo } ?? false
         }
         let fm = FileManager.default
         var removed: [String] = []
@@ -30,15 +48,17 @@ struct LeftoverSweep {
             removed.append(layout.relative(url))
             removeIfPresent(url)
         }
-        for name in entries(layout.files) where !fileIds.contains(name) {
+        for name in entries(layout.files) where !fileIds.contains(name) && old(layout.fileFolder(name)) {
             remove(layout.fileFolder(name))
         }
         let byId = Dictionary(jobs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for name in entries(layout.jobs) {
             guard let job = byId[name] else {
-                remove(layout.jobFolder(name))
+                if old(layout.jobFolder(name)) { remove(layout.jobFolder(name)) }
                 continue
             }
+            // A job another process may be running or about to run: its worker tidies it when it starts.
+            if shared && !job.status.isFinal { continue }
             let checkpoints = layout.checkpoints(job.id)
             if job.status.isFinal {
                 remove(checkpoints)

@@ -92,6 +92,13 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var message: String
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// An event of `job` as it is now.
+    static func of(_ job: JobRecord, type: String, message: String) -> EventRecord {
+        EventRecord(id: nil, jobId: job.id, at: Date(), type: type, status: job.status, phase: job.phase,
+                    epoch: job.epoch, step: job.step, steps: job.steps, fraction: job.fraction,
+                    loss: job.loss, etaSeconds: job.etaSeconds, message: message)
+    }
 }
 
 /// The method's report of a finished job, stored as the JSON the method produced.

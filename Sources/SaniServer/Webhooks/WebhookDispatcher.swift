@@ -7,14 +7,14 @@ import Logging
 
 /// Delivers queued webhook notifications with exponential back-off and records every attempt.
 final class WebhookDispatcher: Sendable {
-    let pool: DatabasePool
+    let backend: StoreBackend
     let jobs: JobStore
     let configuration: ServerConfiguration
     let logger: Logger
     let session: URLSession
 
-    init(pool: DatabasePool, jobs: JobStore, configuration: ServerConfiguration, logger: Logger) {
-        self.pool = pool; self.jobs = jobs; self.configuration = configuration; self.logger = logger
+    init(backend: StoreBackend, jobs: JobStore, configuration: ServerConfiguration, logger: Logger) {
+        self.backend = backend; self.jobs = jobs; self.configuration = configuration; self.logger = logger
         let c = URLSessionConfiguration.ephemeral
         c.timeoutIntervalForRequest = configuration.webhookTimeoutSeconds
         c.timeoutIntervalForResource = configuration.webhookTimeoutSeconds
@@ -25,7 +25,7 @@ final class WebhookDispatcher: Sendable {
     func run() async {
         while !Task.isCancelled {
             do {
-                let due = try await WebhookOutbox.due(pool, limit: 16)
+                let due = try await WebhookOutbox.due(backend, limit: 16)
                 for message in due { await deliver(message) }
                 if due.isEmpty { try await Task.sleep(for: .milliseconds(250)) }
             } catch is CancellationError {
@@ -80,7 +80,7 @@ final class WebhookDispatcher: Sendable {
         let delivery = WebhookDeliveryRecord(id: nil, messageId: message.id, jobId: message.jobId, attempt: message.attempts,
                                              attemptedAt: started, statusCode: statusCode, error: failure, succeeded: succeeded,
                                              milliseconds: Date().timeIntervalSince(started) * 1000)
-        do { try await WebhookOutbox.record(pool, message: message, delivery: delivery) } catch {
+        do { try await WebhookOutbox.record(backend, message: message, delivery: delivery) } catch {
             logger.error("webhook record: \(error)")
         }
     }

@@ -11,22 +11,29 @@ enum WebhookOutbox {
     }
 
     static func enqueue(_ db: Database, job: JobRecord, url: String) throws {
+        try message(for: job, url: url).insert(db)
+    }
+
+    /// The notification of `job`'s current status.
+    static func message(for job: JobRecord, url: String) throws -> WebhookMessageRecord {
         let type = "job.\(job.status.rawValue)"
         let payload = Payload(type: type, timestamp: Date(), data: JobResource(job))
         let body = String(decoding: try APIJSON.encoder.encode(payload), as: UTF8.self)
-        try WebhookMessageRecord(id: Identifier.make("msg"), jobId: job.id, url: url, eventType: type, payload: body,
-                                 state: "pending", attempts: 0, nextAttemptAt: Date(), createdAt: Date()).insert(db)
+        return WebhookMessageRecord(id: Identifier.make("msg"), jobId: job.id, url: url, eventType: type, payload: body,
+                                    state: "pending", attempts: 0, nextAttemptAt: Date(), createdAt: Date())
     }
 
-    static func due(_ pool: DatabasePool, limit: Int) async throws -> [WebhookMessageRecord] {
-        try await pool.read { db in
+    static func due(_ backend: StoreBackend, limit: Int) async throws -> [WebhookMessageRecord] {
+        if let pg = backend.postgres { return try await pg.claimDueWebhooks(limit: limit, hold: 120) }
+        return try await backend.sqlite!.read { db in
             try WebhookMessageRecord.filter(Column("state") == "pending" && Column("nextAttemptAt") <= Date())
                 .order(Column("nextAttemptAt")).limit(limit).fetchAll(db)
         }
     }
 
-    static func record(_ pool: DatabasePool, message: WebhookMessageRecord, delivery: WebhookDeliveryRecord) async throws {
-        try await pool.write { db in
+    static func record(_ backend: StoreBackend, message: WebhookMessageRecord, delivery: WebhookDeliveryRecord) async throws {
+        if let pg = backend.postgres { return try await pg.recordDelivery(message: message, delivery: delivery) }
+        return try await backend.sqlite!.write { db in
             var d = delivery
             try d.insert(db)
             try message.update(db)

@@ -37,7 +37,7 @@ struct RetentionSweeper {
                 service.logger.info("retention: purged the outputs of job \(job.id)")
             }
             if let inputsBefore {
-                let orphans = try service.pool.read { db in
+                let orphans = try service.backend.postgres?.unusedFiles(createdBefore: inputsBefore) ?? service.backend.sqlite!.read { db in
                     try FileRecord.fetchAll(db, sql: """
                         SELECT * FROM files WHERE createdAt < ? AND id NOT IN
                         (SELECT modelFileId FROM jobs UNION SELECT corpusFileId FROM jobs

@@ -230,6 +230,9 @@ final class WorkerPool: Sendable {
 
     func isRunning(_ jobId: String) -> Bool { state.withLock { $0.running[jobId] != nil } }
 
+    /// The ids of the jobs running in this process.
+    var runningIds: [String] { state.withLock { Array($0.running.keys) } }
+
     /// Stops taking jobs, stops the running ones (`shutdown` re-queues them) and waits for the workers.
     func shutdown(reason: StopReason, timeout: TimeInterval = 60) {
         let flags = state.withLock { s -> [StopFlag] in
