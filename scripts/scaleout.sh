@@ -6,8 +6,11 @@
 #
 #   scripts/scaleout.sh
 #
+# First it runs the store's own tests (`swift test --filter PostgresStoreTests`) against the same server.
+#
 # Knobs (environment): JOBS (default 6), SCALEOUT_SEED (1), SCALEOUT_TIMEOUT (seconds, 900), SCALEOUT_KEEP (keep
-# the work folder with every process's log), SANI (a sani binary instead of building the debug one).
+# the work folder with every process's log), SANI (a sani binary instead of building the debug one),
+# SCALEOUT_SKIP_UNIT (leave out the store's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -50,6 +53,15 @@ as_pg "$bin/pg_ctl" -D "$pgdata/db" -l "$pgdata/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $pgdata -c fsync=off" start >/dev/null
 as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U sani sani
 echo "scaleout: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+
+# The store's own tests against this server, on a database of their own (they empty it).
+if [ -z "${SCALEOUT_SKIP_UNIT:-}" ]; then
+  as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U sani sani_tests
+  SANI_TEST_POSTGRES_URL="postgres://sani@127.0.0.1:$port/sani_tests?sslmode=disable" \
+    swift test --scratch-path .build --filter PostgresStoreTests 2>&1 | tee "$work/unit.log" | grep -E "error|failed|passed|skipped" | tail -20
+  grep -q "with 0 failures" "$work/unit.log" && ! grep -q "skipped" "$work/unit.log" \
+    || { echo "scaleout: PostgresStoreTests failed or were skipped (log: $work/unit.log)" >&2; SCALEOUT_KEEP=1; exit 1; }
+fi
 
 timeout --kill-after=20 "${SCALEOUT_TIMEOUT:-900}" python3 scripts/scaleout.py --sani "$work/sani" --work "$work" \
   --db-url "postgres://sani@127.0.0.1:$port/sani?sslmode=disable" --psql "$bin/psql -h 127.0.0.1 -p $port -U sani sani" \

@@ -74,8 +74,15 @@ final class PostgresStore: Sendable {
 
     func write<T: Sendable>(_ body: @Sendable (PostgresSession) async throws -> T) async throws -> T {
         let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            try await body(PostgresSession(connection: connection, logger: logger))
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(PostgresSession(connection: connection, logger: logger))
+            }
+        } catch let e as PostgresTransactionError {
+            // The transaction was rolled back; what the body threw (an APIError answered to the client, say) is
+            // the error, not the wrapper.
+            if let inner = e.closureError ?? e.beginError ?? e.commitError { throw inner }
+            throw e
         }
     }
 
