@@ -17,6 +17,7 @@ root=$(pwd)
 
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 if [ -z "$(pgbin)" ] || [ ! -x "$(pgbin)/initdb" ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "scaleout: PostgreSQL is not installed and installing it needs root: left out" >&2; exit 77; }
   echo "scaleout: installing PostgreSQL (Debian's postgresql)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null

@@ -18,6 +18,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to listen on (server.port; 0 picks a free port).") var port: Int?
     @Option(help: "Data folder (storage.dataDirectory).") var data: String?
     @Option(help: "Jobs trained at the same time (workers.concurrency).") var workers: Int?
+    @Option(help: "all (API and jobs, the default), api (HTTP API only) or worker (runs jobs, no HTTP); api and worker need database.url (PostgreSQL) and a data folder shared by every process (server.role).")
+    var role: String?
+    @Option(help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE to keep jobs in PostgreSQL instead of SQLite in the data folder (database.url).")
+    var database: String?
     @Option(name: .customLong("set"), help: "Any setting as path=value, e.g. --set uploads.maxBytes=5GiB (repeatable).")
     var settings: [String] = []
     @Option(help: "Create an API key for this tenant, print it once, and exit.") var addKey: String?
@@ -30,6 +34,8 @@ struct ServeCommand: ParsableCommand {
         if let port { overrides.append(("server.port", String(port))) }
         if let data { overrides.append(("storage.dataDirectory", data)) }
         if let workers { overrides.append(("workers.concurrency", String(workers))) }
+        if let role { overrides.append(("server.role", role)) }
+        if let database { overrides.append(("database.url", database)) }
         for s in settings {
             guard let eq = s.firstIndex(of: "=") else { throw ValidationError("--set expects path=value, got \(s)") }
             overrides.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
@@ -44,7 +50,8 @@ struct ServeCommand: ParsableCommand {
         if let tenant = addKey {
             let key = try APIKeyAdmin.addKey(configuration: configuration, tenant: tenant, admin: admin)
             print(key)
-            FileHandle.standardError.write(Data("API key for tenant \(tenant) stored (hashed) in \(configuration.dataURL.path)/sani.sqlite; it is shown only now.\n".utf8))
+            let place = configuration.databaseURL.isEmpty ? "\(configuration.dataURL.path)/sani.sqlite" : "the PostgreSQL database"
+            FileHandle.standardError.write(Data("API key for tenant \(tenant) stored (hashed) in \(place); it is shown only now.\n".utf8))
             return
         }
         // Before the server starts a thread: OpenBLAS's workers (the only other threads now) run at the jobs'
