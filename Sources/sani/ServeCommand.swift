@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SaniEngine
 import SaniServer
 
 /// `sani serve`: the HTTP service. Runs with no configuration at all (127.0.0.1:8080, ./data, 1 worker).
@@ -57,6 +58,8 @@ struct ServeCommand: ParsableCommand {
         // Before the server starts a thread: OpenBLAS's workers (the only other threads now) run at the jobs'
         // lower priority, so that the threads answering requests win a busy core (RELIABILITY.md, Load).
         JobThread.lowerStartupThreads()
+        // The engine's kernel threads, started at the first job, run at the same lower priority.
+        Parallel.kernelNiceness = JobThread.niceness
         ServerLogging.bootstrap(level: configuration.logLevel)
         let service = try SanitizationService(configuration: configuration)
         try AsyncBridge.run { try await service.run() }

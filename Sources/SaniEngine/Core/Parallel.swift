@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,6 +16,15 @@ public enum Parallel {
         #endif
     }()
 
+    /// How much lower than normal the engine's kernel threads run (Linux nice, 0-19). The server sets it before
+    /// any kernel runs, so that a training job's kernels, like its own thread, yield a busy core to the threads
+    /// answering requests; tools leave it at 0.
+    nonisolated(unsafe) public static var kernelNiceness: Int32 = 0
+
+    /// The engine's own kernel threads (`threadCount - 1` of them; the caller runs a share too). Kernels run on
+    /// them rather than on the shared dispatch pool, whose threads also run the server's request handlers.
+    static let pool: KernelPool? = threadCount > 1 ? KernelPool(workers: threadCount - 1, niceness: kernelNiceness) : nil
+
     /// Splits `0..<count` into contiguous chunks and runs `body(range)` on each, concurrently.
     /// Work smaller than `minimumChunk` items runs on the calling thread.
     @inline(__always)
@@ -27,11 +37,100 @@ public enum Parallel {
         }
         let size = (count + chunks - 1) / chunks
         withoutActuallyEscaping(body) { escapable in
-            let box = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let chunk: (Int) -> Void = { c in
                 let start = c * size
                 let end = min(count, start + size)
-                if start < end { box.value(start..<end) }
+                if start < end { escapable(start..<end) }
+            }
+            // The pool serves one caller at a time; a second caller at the same moment (two jobs, or a kernel
+            // started from inside a kernel) uses the dispatch pool as before.
+            if let pool, pool.run(chunks: chunks, chunk) { return }
+            let box = UncheckedSendable(chunk)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in box.value(c) }
+        }
+    }
+}
+
+/// Persistent kernel threads: a caller posts `chunks` pieces of work, runs pieces itself while any are left, and
+/// waits for the pieces a worker took.
+final class KernelPool: @unchecked Sendable {
+    // Allocated, not stored inline: pthread objects must not move.
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let owner = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var generation = 0
+    private var work: ((Int) -> Void)?
+    private var chunks = 0
+    private var next = 0
+    private var running = 0
+
+    init(workers: Int, niceness: Int32) {
+        pthread_mutex_init(lock, nil)
+        pthread_mutex_init(owner, nil)
+        pthread_cond_init(wake, nil)
+        pthread_cond_init(finished, nil)
+        for i in 0..<workers {
+            let thread = Thread { [self] in
+                #if os(Linux)
+                // The kernel's id of this thread: /proc/thread-self links to "<pid>/task/<tid>".
+                if niceness > 0, let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
+                   let me = link.split(separator: "/").last.flatMap({ id_t($0) }) {
+                    let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), me)
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), me, min(19, current + niceness))
+                }
+                #endif
+                self.loop()
+            }
+            thread.name = "sani-kernel-\(i + 1)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Runs `body(0..<chunks)` on the caller and the workers; false (nothing run) when another caller holds the pool.
+    func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
+        guard pthread_mutex_trylock(owner) == 0 else { return false }
+        defer { pthread_mutex_unlock(owner) }
+        withoutActuallyEscaping(body) { body in
+            pthread_mutex_lock(lock)
+            work = body
+            self.chunks = chunks
+            next = 0
+            running = 0
+            generation &+= 1
+            pthread_cond_broadcast(wake)
+            while next < self.chunks {
+                let c = next
+                next += 1
+                running += 1
+                pthread_mutex_unlock(lock)
+                body(c)
+                pthread_mutex_lock(lock)
+                running -= 1
+            }
+            while running > 0 { pthread_cond_wait(finished, lock) }
+            work = nil
+            pthread_mutex_unlock(lock)
+        }
+        return true
+    }
+
+    private func loop() {
+        var seen = 0
+        pthread_mutex_lock(lock)
+        while true {
+            while generation == seen { pthread_cond_wait(wake, lock) }
+            seen = generation
+            while let body = work, next < chunks {
+                let c = next
+                next += 1
+                running += 1
+                pthread_mutex_unlock(lock)
+                body(c)
+                pthread_mutex_lock(lock)
+                running -= 1
+                if running == 0 { pthread_cond_signal(finished) }
             }
         }
     }

@@ -8,7 +8,7 @@ import Glibc
 /// Threads the job's kernels start later inherit the niceness.
 public enum JobThread {
     /// How much lower than the server's threads a job runs (Linux nice, 0-19).
-    static let niceness: Int32 = 5
+    public static let niceness: Int32 = 5
 
     static func start(name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread {
