@@ -142,6 +142,17 @@ final class DashboardTests: XCTestCase {
         XCTAssertNil(AuditFigures(reportJSON: "not json"))
     }
 
+    func testTheReportIsLinkedOnlyForAViewerWhoCanReadIt() throws {
+        let figures = try XCTUnwrap(AuditFigures(reportJSON: FakeExecutor.report))
+        let job = Self.job(.succeeded)
+        let own = JobPageRenderer(job: job, audit: figures).html()
+        XCTAssertTrue(own.contains("<a href=\"/v1/jobs/\(job.id)/audit\">"), own)
+        // An admin key of another tenant sees the page, but GET /v1/jobs/{id}/audit answers it 404.
+        let other = JobPageRenderer(job: job, audit: figures, showTenant: true, reportLinked: false).html()
+        XCTAssertFalse(other.contains("href=\"/v1/jobs/\(job.id)/audit\""), other)
+        XCTAssertTrue(other.contains("readable with a key of tenant tenant-a"), other)
+    }
+
     func testEverythingFromUsersIsEscaped() throws {
         let hostile = "<script>alert('x')</script>"
         var job = Self.job(.failed)

@@ -19,11 +19,15 @@ struct JobPageRenderer {
     let eventCount: Int
     let showTenant: Bool
     let now: Date
+    /// False when the viewer (an admin key of another tenant) cannot read the job's report through the API: the
+    /// page then names the report instead of linking to a 404.
+    let reportLinked: Bool
 
     init(job: JobRecord, inputs: [Input] = [], audit: AuditFigures? = nil, events: [EventRecord] = [], eventCount: Int? = nil,
-         showTenant: Bool = false, now: Date = Date()) {
+         showTenant: Bool = false, now: Date = Date(), reportLinked: Bool = true) {
         self.job = job; self.inputs = inputs; self.audit = audit; self.events = events
         self.eventCount = eventCount ?? events.count; self.showTenant = showTenant; self.now = now
+        self.reportLinked = reportLinked
     }
 
     /// The job's inputs as the job record names them.
@@ -179,7 +183,8 @@ struct JobPageRenderer {
             if let u = Self.utilityText(audit) { live += "<p id=\"utility\">\(esc(u.prefix(1).uppercased() + u.dropFirst()))</p>\n" }
             live += "<p class=\"muted\">Span extraction: greedy decoding from the preceding tokens reproduces the whole span."
                 + " Token regurgitation: the model's top-1 prediction at a sensitive position is the true token."
-                + " Full report: <a href=\"/v1/jobs/\(esc(job.id))/audit\">/v1/jobs/\(esc(job.id))/audit</a>.</p></section>\n"
+                + (reportLinked ? " Full report: <a href=\"/v1/jobs/\(esc(job.id))/audit\">/v1/jobs/\(esc(job.id))/audit</a>.</p></section>\n"
+                    : " Full report: /v1/jobs/\(esc(job.id))/audit, readable with a key of tenant \(esc(job.tenant)).</p></section>\n")
         } else {
             live += "<p class=\"muted\" id=\"audit\">" + (job.status == .succeeded ? "The audit is no longer stored." :
                 job.status.isFinal ? "No audit: the job \(esc(job.status.rawValue))." : "The audit is drawn here when the job succeeds.") + "</p>\n"

@@ -41,7 +41,8 @@ struct DashboardRoutes {
         let audit = try await service.jobs.audit(job.id).flatMap { AuditFigures(reportJSON: $0.reportJSON) }
         let (events, total) = try await service.jobs.latestEvents(job.id, limit: Self.eventsShown)
         let renderer = JobPageRenderer(job: job, inputs: inputs, audit: audit, events: events, eventCount: total,
-                                       showTenant: (context.caller?.admin ?? false) && !service.openAccess)
+                                       showTenant: (context.caller?.admin ?? false) && !service.openAccess,
+                                       reportLinked: service.openAccess || context.caller?.tenant == job.tenant)
         return Self.respond(request, text: { renderer.text() }, html: { renderer.html() })
     }
 
