@@ -23,7 +23,11 @@ public enum Parallel {
 
     /// The engine's own kernel threads (`threadCount - 1` of them; the caller runs a share too). Kernels run on
     /// them rather than on the shared dispatch pool, whose threads also run the server's request handlers.
-    static let pool: KernelPool? = threadCount > 1 ? KernelPool(workers: threadCount - 1, niceness: kernelNiceness) : nil
+    /// `SANI_KERNEL_POOL=off` runs the kernels on the dispatch pool instead (to compare the two, scripts/load.sh).
+    static let pool: KernelPool? = {
+        guard threadCount > 1, ProcessInfo.processInfo.environment["SANI_KERNEL_POOL"] != "off" else { return nil }
+        return KernelPool(workers: threadCount - 1, niceness: kernelNiceness)
+    }()
 
     /// Splits `0..<count` into contiguous chunks and runs `body(range)` on each, concurrently.
     /// Work smaller than `minimumChunk` items runs on the calling thread.
