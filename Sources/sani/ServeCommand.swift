@@ -45,7 +45,7 @@ struct ServeCommand: ParsableCommand {
                                                          environment: ProcessInfo.processInfo.environment, overrides: overrides)
         if printConfig {
             for setting in SettingCatalog.all { print("\(setting.path) (\(setting.environmentVariable))") }
-            print(configuration)
+            print(configuration.redacted)
             return
         }
         if let tenant = addKey {

@@ -55,6 +55,14 @@ final class PostgresStoreTests: XCTestCase {
         c.role = "all"
         c.databaseURL = "sqlite:///tmp/x"
         XCTAssertThrowsError(try c.validate())
+        // --print-config shows neither the database password nor a key.
+        c.databaseURL = "postgres://sani:hunter2@db:5432/sani"
+        c.apiKeys = [ConfiguredAPIKey(tenant: "t1", key: "sk_printed_never_0123456789")]
+        let printed = "\(c.redacted)"
+        XCTAssertFalse(printed.contains("hunter2"), printed)
+        XCTAssertFalse(printed.contains("sk_printed_never"), printed)
+        XCTAssertTrue(printed.contains("postgres://sani:REDACTED@db:5432/sani"), printed)
+        XCTAssertEqual(c.redacted.apiKeys.first?.hash, c.apiKeys.first?.hash)
     }
 
     // MARK: against PostgreSQL

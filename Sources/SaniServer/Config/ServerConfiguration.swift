@@ -53,6 +53,18 @@ public struct ServerConfiguration: Sendable, Equatable {
         URL(fileURLWithPath: dataDirectory, isDirectory: true).standardizedFileURL
     }
 
+    /// This configuration with its secrets hidden (the database password, API keys given as keys), for
+    /// `sani serve --print-config`.
+    public var redacted: ServerConfiguration {
+        var c = self
+        if var url = URLComponents(string: databaseURL), url.password != nil {
+            url.password = "REDACTED"
+            c.databaseURL = url.string ?? "REDACTED"
+        }
+        c.apiKeys = apiKeys.map { ConfiguredAPIKey(tenant: $0.tenant, sha256: $0.hash, admin: $0.admin) }
+        return c
+    }
+
     /// True when this process runs jobs.
     public var runsJobs: Bool { role != "api" }
     /// True when this process answers HTTP.
