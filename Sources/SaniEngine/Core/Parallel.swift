@@ -104,15 +104,7 @@ final class KernelPool: @unchecked Sendable {
             running = 0
             generation &+= 1
             pthread_cond_broadcast(wake)
-            while next < self.chunks {
-                let c = next
-                next += 1
-                running += 1
-                pthread_mutex_unlock(lock)
-                body(c)
-                pthread_mutex_lock(lock)
-                running -= 1
-            }
+            takeChunks()
             while running > 0 { pthread_cond_wait(finished, lock) }
             work = nil
             pthread_mutex_unlock(lock)
@@ -126,16 +118,22 @@ final class KernelPool: @unchecked Sendable {
         while true {
             while generation == seen { pthread_cond_wait(wake, lock) }
             seen = generation
-            while let body = work, next < chunks {
-                let c = next
-                next += 1
-                running += 1
-                pthread_mutex_unlock(lock)
-                body(c)
-                pthread_mutex_lock(lock)
-                running -= 1
-                if running == 0 { pthread_cond_signal(finished) }
-            }
+            takeChunks()
+        }
+    }
+
+    /// Runs the posted work's chunks no one has taken yet, one at a time; called and returns with `lock` held.
+    /// The last chunk to finish wakes the caller waiting for them.
+    private func takeChunks() {
+        while let body = work, next < chunks {
+            let c = next
+            next += 1
+            running += 1
+            pthread_mutex_unlock(lock)
+            body(c)
+            pthread_mutex_lock(lock)
+            running -= 1
+            if running == 0 { pthread_cond_signal(finished) }
         }
     }
 }
