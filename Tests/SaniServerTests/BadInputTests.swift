@@ -258,6 +258,16 @@ final class BadInputTests: XCTestCase {
         await server.stop()
     }
 
+    func testAWrongKeyGetsItsRefusalBeforeSendingTheBody() async throws {
+        let server = try await TestServer.start(executor: FakeExecutor())
+        let raw = try RawHTTP(port: server.running.port)
+        raw.write("PUT /v1/files?name=x.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_wrong\r\nContent-Length: \(2 << 20)\r\nExpect: 100-continue\r\n\r\n")
+        // No 100 Continue: the first thing the client reads is the 401, and it has sent nothing of its body.
+        let first = raw.read(until: "\r\n\r\n")
+        XCTAssertTrue(first.hasPrefix("HTTP/1.1 401"), first)
+        await server.stop()
+    }
+
     func testEvilTarEntriesAreRefused() async throws {
         let server = try await TestServer.start(executor: FakeExecutor())
         let http = server.client()

@@ -21,6 +21,7 @@ struct AuthMiddleware: RouterMiddleware {
                 }
             }
             context.caller = Caller(tenant: "default", admin: true)
+            await context.sendContinueIfExpected(request)
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
@@ -29,6 +30,7 @@ struct AuthMiddleware: RouterMiddleware {
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         guard !token.isEmpty, let caller = try await keys.caller(forKey: token) else { throw APIError.unauthorized }
         context.caller = caller
+        await context.sendContinueIfExpected(request)
         return try await next(request, context)
     }
 }

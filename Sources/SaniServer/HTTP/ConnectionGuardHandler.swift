@@ -3,9 +3,9 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Sits after the HTTP/1 codec, before Hummingbird's handlers:
-/// - answers `Expect: 100-continue` at once with `100 Continue` (curl otherwise waits a second before every upload
-///   over 1 MiB), or not at all when the announced `Content-Length` already exceeds the upload limit, so the client
-///   sends nothing and gets the 413;
+/// - lets the `100 Continue` that `AuthMiddleware` sends once the API key is checked through, unless the announced
+///   `Content-Length` already exceeds the upload limit (the client then sends nothing and gets the 413; a client
+///   with a wrong key gets its 401 without sending its body either);
 /// - when a final response is written before the request body was completely read (413 mid-upload, 401 on an
 ///   upload, a truncated or malformed body), marks it `Connection: close` and ends the connection after it with a
 ///   bounded lingering close: the server's side is shut for writing (the client sees the end of the response), what
@@ -22,6 +22,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let lingerSeconds: Int64
     private let lingerBytes: Int
     private var requestOpen = false
+    /// The current request announced a body over the limit: no `100 Continue` for it.
+    private var withholdContinue = false
     private var closeAfterResponse = false
     /// Set once the response that ends the connection is written: everything read from then on is thrown away.
     private var lingering = false
@@ -44,12 +46,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         switch part {
         case .head(let request):
             requestOpen = true
-            if let expect = request.headerFields[.expect], expect.lowercased() == "100-continue" {
-                let announced = request.headerFields[.contentLength].flatMap { Int64($0) }
-                if announced.map({ $0 <= maxBodyBytes }) ?? true {
-                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
-                }
-            }
+            let announced = request.headerFields[.contentLength].flatMap { Int64($0) }
+            withholdContinue = announced.map { $0 > maxBodyBytes } ?? false
         case .body:
             break
         case .end:
@@ -60,6 +58,13 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
+        case .head(let response) where response.status == .continue:
+            // Only while the request's body is still to come, and not for a body already known to be too large.
+            if withholdContinue || !requestOpen {
+                promise?.succeed(())
+                return
+            }
+            context.write(data, promise: promise)
         case .head(var response) where response.status.kind != .informational:
             if requestOpen {
                 closeAfterResponse = true
