@@ -31,6 +31,10 @@ struct BenchEngineCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "OpenBLAS kernel family to run with (e.g. SKYLAKEX, HASWELL); default: the one loaded.")
     var blasCore: String?
+    @Flag(help: "Also run the PyTorch reference (scripts/bench_pytorch.py, same family and shape) in this run and print sani / PyTorch ratios and GFLOP/s against the sgemm ceiling; needs torch and transformers.")
+    var againstPytorch = false
+    @Option(help: "The PyTorch reference script (with --against-pytorch).") var pytorchScript = "scripts/bench_pytorch.py"
+    @Option(help: "Python interpreter of the PyTorch reference (with --against-pytorch).") var python = "python3"
 
     func run() throws {
         if let wanted = blasCore, wanted.lowercased() != OpenBLASRuntime.coreName.lowercased(),
@@ -43,20 +47,59 @@ struct BenchEngineCommand: ParsableCommand {
         guard batch > 0, length > 0, steps > 0, decodeRuns > 0 else {
             throw ValidationError("batch, length, steps and decode runs must be positive")
         }
+        let reference = againstPytorch ? PyTorchReference(python: python, script: pytorchScript) : nil
+        try reference?.check()
         let (shape, figures) = try family == "bert" ? benchBert() : benchLanguageModel()
+        var pytorch: [String: Any]?
+        if let reference {
+            progress("PyTorch reference: \(python) \(pytorchScript) --family \(family)")
+            pytorch = try reference.figures(["--family", family, "--batch", "\(batch)", "--seq", "\(length)",
+                                             "--steps", "\(steps)", "--decode-runs", "\(decodeRuns)",
+                                             "--threads", "\(Parallel.threadCount)"])
+        }
         let context: [(String, String)] = [
             ("family", family), ("shape", shape), ("batch", "\(batch)x\(length)"),
             ("threads", "\(Parallel.threadCount)"), ("openblas_core", OpenBLASRuntime.coreName),
         ]
+        let rows = pytorch.map { PyTorchReference.comparison(sani: figures, pytorch: $0) } ?? []
+        let ceiling = figures.first { $0.0 == "sgemm_2048_gflops" }?.1 ?? .nan
+        let parameters = figures.first { $0.0 == "parameters_millions" }?.1 ?? .nan
+        // Achieved GFLOP/s with the usual estimate of 2 (forward) or 6 (training) flops per parameter per token.
+        func gflops(_ name: String, _ tokensPerSecond: Double) -> Double? {
+            let perToken = name == "train_tokens_per_s" ? 6.0 : name == "forward_tokens_per_s" ? 2.0 : 0
+            return perToken > 0 ? tokensPerSecond * perToken * parameters * 1e6 / 1e9 : nil
+        }
         if json {
             var object: [String: Any] = [:]
             for (k, v) in context { object[k] = v }
             for (k, v) in figures { object[k] = (v * 10).rounded() / 10 }
+            if let pytorch { object["pytorch"] = pytorch }
+            for (name, value, reference, ratio) in rows {
+                object["ratio_" + name] = (ratio * 1000).rounded() / 1000
+                if let g = gflops(name, value), let r = gflops(name, reference) {
+                    object["gflops_" + name] = (g * 10).rounded() / 10
+                    object["pytorch_gflops_" + name] = (r * 10).rounded() / 10
+                }
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             for (k, v) in context { print("\(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v)") }
             for (k, v) in figures { print("\(k.padding(toLength: 22, withPad: " ", startingAt: 0)) \(format(v))") }
+            if !rows.isEmpty {
+                print("")
+                print("figure (medians)       sani        PyTorch     sani faster by   GFLOP/s sani / PyTorch (of sgemm \(format(ceiling)))")
+                for (name, value, reference, ratio) in rows {
+                    var line = name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + " " + format(value).padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + " " + format(reference).padding(toLength: 11, withPad: " ", startingAt: 0)
+                        + " " + String(format: "%.2fx", ratio).padding(toLength: 16, withPad: " ", startingAt: 0)
+                    if let g = gflops(name, value), let r = gflops(name, reference) {
+                        line += " " + String(format: "%.1f (%.0f %%) / %.1f (%.0f %%)", g, 100 * g / ceiling, r, 100 * r / ceiling)
+                    }
+                    print(line)
+                }
+            }
         }
     }
 
@@ -114,6 +157,7 @@ struct BenchEngineCommand: ParsableCommand {
             ("decode_step_ms", (median(decodeTimes) - median(firstTimes)) * 1000 / Double(newTokens - 1)),
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
+            ("parameters_millions", Double(model.parameters.count) / 1e6),
         ])
     }
 
@@ -172,6 +216,7 @@ struct BenchEngineCommand: ParsableCommand {
             ("forward_tokens_per_s", Double(n) / median(forwardTimes)),
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
+            ("parameters_millions", Double(model.parameters.count) / 1e6),
         ])
     }
 

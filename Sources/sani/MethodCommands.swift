@@ -175,9 +175,12 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "A model that never saw the corpus (e.g. the one the fine-tune started from): spans it reproduces too are counted apart.")
     var reference: String?
     @OptionGroup var flags: MethodFlags
+    @Option(help: "Span-extraction prompts decoded together (1: one at a time; the figures do not depend on it).")
+    var generationBatch = AuditSettings().generationBatch
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
+        guard generationBatch >= 1 else { throw ValidationError("--generation-batch must be at least 1") }
         let options = try flags.options()
         let inputs = SanitizationInputs(model: URL(fileURLWithPath: model), corpus: URL(fileURLWithPath: corpus),
                                         terms: terms.map { URL(fileURLWithPath: $0) },
@@ -187,8 +190,9 @@ struct AuditCommand: ParsableCommand {
         let report = try reportingErrors { () -> AuditReport in
             let work = try PreparedWork(inputs: inputs, options: options)
             // A masked model is audited as the method audits it (the attacks are for causal models).
-            let settings = work.model.objective == .causal ? PreparedWork.finalAuditSettings(options)
+            var settings = work.model.objective == .causal ? PreparedWork.finalAuditSettings(options)
                 : PreparedWork.auditSettings(options)
+            settings.generationBatch = generationBatch
             let referenceModel = try reference.map {
                 try Sanitizer.loadBase(URL(fileURLWithPath: $0), like: work.model, role: "the reference model")
             }

@@ -19,6 +19,9 @@ public struct AuditSettings: Sendable, Equatable {
     public var contextLength: Int = 512
     /// Tokens per forward batch.
     public var batchTokens: Int = 4096
+    /// Span-extraction prompts decoded together (1: one at a time). The figures do not depend on it, up to
+    /// the rounding of batched products (see `Generator`).
+    public var generationBatch: Int = 32
     /// Masked models: tokens of the window around each question (the cost of an audit grows with it; the
     /// sanitizer uses its training sequence length).
     public var maskedWindow: Int = 128
@@ -273,65 +276,76 @@ public struct Auditor {
     }
 
     /// Greedy (and, with `samples`, sampled) extraction of `spans` from up to `prefix` preceding tokens.
+    ///
+    /// Every prompt of a chunk of spans is decoded in batches of `generationBatch` sequences (see `Generator`);
+    /// a sequence stops at its first token that differs from the span, since only a whole reproduction counts.
+    /// Sampled attempt `s` of span `g` (its index in `spans`) draws from its own stream, seeded from
+    /// `settings.seed`, `g` and `s`, so the figures do not depend on the batch size.
     func extract(_ spans: [SpanOccurrence], from corpus: TokenizedCorpus, decoder: any IncrementalDecoder,
                  prefix p: Int, samples: Int, into tally: inout ExtractionTally,
                  reference: (any IncrementalDecoder)? = nil,
                  advanced: (Int) throws -> Void) throws {
         if reference != nil && tally.beyondReference == nil { tally.beyondReference = ReferenceExtractionFigure() }
-        let perBatch = max(1, min(64, settings.batchTokens / max(1, p)))
+        let batch = max(1, settings.generationBatch)
+        // Progress and cancellation are reported after each chunk; a chunk holds several batches so that the
+        // batches stay full until its last few sequences.
+        let chunk = max(256, 8 * batch)
         var i = 0
         while i < spans.count {
-            // Spans of the same token length share a batch.
-            let n = spans[i].range.count
-            var j = i
-            while j < spans.count, j - i < perBatch, spans[j].range.count == n { j += 1 }
+            let j = min(spans.count, i + chunk)
             let group = Array(spans[i..<j])
+            let truths = group.map { Array(corpus.records[$0.record].ids[$0.range]) }
             // The prompt keeps the positions it has in its record (within the model's context).
-            let starts = group.map { s in
+            let greedyRequests = zip(group, truths).map { s, truth -> GenerationRequest in
                 let ctxStart = max(0, s.range.upperBound - model.maxPositions)
-                return max(ctxStart, s.range.lowerBound - p) - ctxStart
-            }
-            let prompts = zip(group, starts).map { s, start -> [Int32] in
+                let start = max(ctxStart, s.range.lowerBound - p) - ctxStart
                 let ids = corpus.records[s.record].ids
-                let ctxStart = max(0, s.range.upperBound - model.maxPositions)
-                return Array(ids[(ctxStart + start)..<s.range.lowerBound])
+                return GenerationRequest(prompt: Array(ids[(ctxStart + start)..<s.range.lowerBound]),
+                                         startPosition: start, maxNewTokens: truth.count, expected: truth)
             }
-            let greedy = try Generator.generate(decoder, prompts: prompts, maxNewTokens: n, startPositions: starts)
-            let referenceGreedy = try reference.map {
-                try Generator.generate($0, prompts: prompts, maxNewTokens: n, startPositions: starts)
+            let greedy = try Generator.generate(decoder, requests: greedyRequests, batchSize: batch)
+            let hits = zip(greedy, truths).map { $0.tokens == $1 }
+            let referenceHits = try reference.map {
+                try zip(Generator.generate($0, requests: greedyRequests, batchSize: batch), truths).map { $0.tokens == $1 }
             }
+            // A span the greedy attempt reproduces counts as extracted by sampling too: only the others are sampled.
             var sampledHits = [Bool](repeating: false, count: group.count)
             if samples > 0 {
-                let repeated = prompts.flatMap { Array(repeating: $0, count: samples) }
-                let repeatedStarts = starts.flatMap { Array(repeating: $0, count: samples) }
-                let sampling = SamplingSettings(temperature: settings.temperature,
-                                                seed: settings.seed &+ UInt64(i) &* 7919)
-                let results = try Generator.generate(decoder, prompts: repeated, maxNewTokens: n, sampling: sampling,
-                                                     startPositions: repeatedStarts)
-                for (k, s) in group.enumerated() {
-                    let truth = Array(corpus.records[s.record].ids[s.range])
-                    sampledHits[k] = results[(k * samples)..<((k + 1) * samples)]
-                        .contains { $0.tokens == truth }
+                var requests: [GenerationRequest] = []
+                var owners: [Int] = []
+                for (k, request) in greedyRequests.enumerated() where !hits[k] {
+                    for attempt in 0..<samples {
+                        var r = request
+                        r.seed = Self.samplingSeed(settings.seed, span: i + k, attempt: attempt, attempts: samples)
+                        requests.append(r)
+                        owners.append(k)
+                    }
                 }
+                let sampling = SamplingSettings(temperature: settings.temperature)
+                let results = try Generator.generate(decoder, requests: requests, sampling: sampling, batchSize: batch)
+                for (result, k) in zip(results, owners) where result.tokens == truths[k] { sampledHits[k] = true }
             }
             for (k, s) in group.enumerated() {
-                let truth = Array(corpus.records[s.record].ids[s.range])
-                let hit = greedy[k].tokens == truth
+                let hit = hits[k]
                 tally.greedy.add(hit)
                 tally.greedyByLabel[s.label, default: RateFigure()].add(hit)
-                if let referenceGreedy {
-                    tally.beyondReference?.add(label: s.label, extracted: hit,
-                                               byReference: referenceGreedy[k].tokens == truth)
+                if let referenceHits {
+                    tally.beyondReference?.add(label: s.label, extracted: hit, byReference: referenceHits[k])
                 }
                 if samples > 0 { tally.sampled.add(hit || sampledHits[k]) }
                 if hit && settings.includeExamples && tally.examples.count < 20 {
                     tally.examples.append(AuditExample(label: s.label, record: s.record,
-                                                       expected: tokenizer.decode(truth.map(Int.init)),
+                                                       expected: tokenizer.decode(truths[k].map(Int.init)),
                                                        generated: tokenizer.decode(greedy[k].tokens.map(Int.init))))
                 }
             }
             i = j
             try advanced(group.count)
         }
+    }
+
+    /// Seed of sampled attempt `attempt` at span `span` of an audit seeded `seed`.
+    static func samplingSeed(_ seed: UInt64, span: Int, attempt: Int, attempts: Int) -> UInt64 {
+        seed &+ 0x5A3D_1E57 &+ (UInt64(span) &* UInt64(attempts) &+ UInt64(attempt)) &* 0x9E37_79B9_7F4A_7C15
     }
 }

@@ -1,15 +1,19 @@
 /// Keys and values of past positions, per layer and sequence, for incremental decoding.
-/// Layout: `[layer][sequence][position][width]` for keys and for values.
+/// Layout: `[layer][sequence][position - start][width]` for keys and for values: a sequence slot holds
+/// `capacity` positions counted from its start position, so a prompt placed deep in its document costs no more
+/// cache than one at position 0.
 public final class KVCache: @unchecked Sendable {
     public let layers: Int
     public let sequences: Int
+    /// Positions per sequence slot, from the slot's start position.
     public let capacity: Int
     /// Floats per position (key/value heads × head size).
     public let width: Int
     let keys: FloatBuffer
     let values: FloatBuffer
     /// First position of each sequence: attention looks at positions `start...position` only, so a prompt can
-    /// be placed at the positions it had in its document.
+    /// be placed at the positions it had in its document. A slot is reused for another sequence by setting its
+    /// start again (attention never reads a position the new sequence has not written).
     public var startPositions: [Int]
 
     public init(layers: Int, sequences: Int, capacity: Int, width: Int) {
@@ -22,12 +26,33 @@ public final class KVCache: @unchecked Sendable {
         values = FloatBuffer(count: layers * sequences * capacity * width)
     }
 
+    /// Whether `position` of sequence slot `sequence` has room in the cache.
+    public func holds(sequence: Int, position: Int) -> Bool {
+        guard sequence >= 0, sequence < sequences else { return false }
+        let offset = position - startPositions[sequence]
+        return offset >= 0 && offset < capacity
+    }
+
     @inline(__always) func key(layer: Int, sequence: Int, position: Int) -> UnsafeMutablePointer<Float> {
-        keys.pointer + ((layer * sequences + sequence) * capacity + position) * width
+        keys.pointer + ((layer * sequences + sequence) * capacity + position - startPositions[sequence]) * width
     }
 
     @inline(__always) func value(layer: Int, sequence: Int, position: Int) -> UnsafeMutablePointer<Float> {
-        values.pointer + ((layer * sequences + sequence) * capacity + position) * width
+        values.pointer + ((layer * sequences + sequence) * capacity + position - startPositions[sequence]) * width
+    }
+
+    /// Keys of the slot's first position (`start`); the following positions follow every `width` floats.
+    @inline(__always) func firstKey(layer: Int, sequence: Int) -> UnsafeMutablePointer<Float> {
+        keys.pointer + (layer * sequences + sequence) * capacity * width
+    }
+
+    @inline(__always) func firstValue(layer: Int, sequence: Int) -> UnsafeMutablePointer<Float> {
+        values.pointer + (layer * sequences + sequence) * capacity * width
+    }
+
+    /// Bytes of keys and values a sequence slot of `capacity` positions takes.
+    public static func bytesPerSlot(layers: Int, capacity: Int, width: Int) -> Int {
+        2 * layers * capacity * width * MemoryLayout<Float>.stride
     }
 }
 
@@ -45,10 +70,40 @@ public struct DecodeRow: Sendable, Equatable {
 public protocol IncrementalDecoder: AnyObject {
     var vocabularySize: Int { get }
     var maxPositions: Int { get }
+    /// Floats per position of the cache (key/value heads × head size).
+    var cacheWidth: Int { get }
+    var layerCount: Int { get }
     func makeCache(sequences: Int, capacity: Int) -> KVCache
     /// Runs `rows` (any mix of sequences; rows of one sequence in increasing positions, every earlier position
-    /// of that sequence already in the cache or among the rows) and returns logits `[rows, V]`.
-    func decode(_ rows: [DecodeRow], cache: KVCache) throws -> LogitsView
+    /// of that sequence already in the cache or among the rows) and returns the logits of the rows listed in
+    /// `logitsOf` (indices into `rows`, in that order; nil: every row), `[logitsOf.count, V]`. The head, the
+    /// largest product of a small model, runs on those rows alone.
+    func decode(_ rows: [DecodeRow], cache: KVCache, logitsOf: [Int]?) throws -> LogitsView
+}
+
+extension IncrementalDecoder {
+    /// Logits of every row.
+    public func decode(_ rows: [DecodeRow], cache: KVCache) throws -> LogitsView {
+        try decode(rows, cache: cache, logitsOf: nil)
+    }
+}
+
+/// The rows whose logits a decode call returns, checked against the rows run.
+func checkedLogitRows(_ logitsOf: [Int]?, rows: Int) throws -> [Int]? {
+    guard let logitsOf else { return nil }
+    for i in logitsOf where i < 0 || i >= rows {
+        throw EngineError.invalidArgument("logits asked of row \(i), outside the \(rows) rows decoded")
+    }
+    // Every row in order: no gathering needed.
+    if logitsOf.count == rows && logitsOf.enumerated().allSatisfy({ $0.offset == $0.element }) { return nil }
+    return logitsOf
+}
+
+/// Copies rows `selected` of `source` (`[rows, width]`) into a new compact buffer, in that order.
+func gatherRows(_ source: UnsafePointer<Float>, width: Int, _ selected: [Int]) -> FloatBuffer {
+    let out = FloatBuffer(count: selected.count * width)
+    for (i, r) in selected.enumerated() { (out.pointer + i * width).update(from: source + r * width, count: width) }
+    return out
 }
 
 /// Attention of single query rows over cached keys and values, threaded over (row, head).
@@ -60,7 +115,7 @@ enum CachedAttention {
                     rows: [DecodeRow], cache: KVCache, layer: Int, heads: Int, kvHeads: Int, headSize hs: Int) {
         let scale = 1 / Float(hs).squareRoot()
         let group = heads / kvHeads
-        let maxLen = (rows.map(\.position).max() ?? 0) + 1  // bounds position + 1 - start
+        let maxLen = rows.map { $0.position + 1 - cache.startPositions[$0.sequence] }.max() ?? 1
         let scratch = FloatBuffer(count: Parallel.threadCount * maxLen)
         let chunks = min(Parallel.threadCount, max(1, rows.count * heads))
         let total = rows.count * heads
@@ -78,17 +133,18 @@ enum CachedAttention {
                         let q = queries + r * queryStride + h * hs
                         let first = cache.startPositions[row.sequence]
                         let n = row.position + 1 - first
+                        let width = cache.width
+                        let keys = cache.firstKey(layer: layer, sequence: row.sequence) + kvh * hs
+                        let values = cache.firstValue(layer: layer, sequence: row.sequence) + kvh * hs
                         for j in 0..<n {
-                            let k = cache.key(layer: layer, sequence: row.sequence, position: first + j) + kvh * hs
-                            scores[j] = VectorMath.dot(q, k, hs) * scale
+                            scores[j] = VectorMath.dot(q, keys + j * width, hs) * scale
                         }
                         let m = VectorMath.max(scores, n)
                         let s = VectorMath.expShiftedSum(scores, shift: m, n)
                         let o = out + r * outStride + h * hs
                         o.update(repeating: 0, count: hs)
                         for j in 0..<n {
-                            let v = cache.value(layer: layer, sequence: row.sequence, position: first + j) + kvh * hs
-                            VectorMath.axpy(scores[j] / s, v, o, hs)
+                            VectorMath.axpy(scores[j] / s, values + j * width, o, hs)
                         }
                     }
                 }

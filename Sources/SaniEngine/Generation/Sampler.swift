@@ -36,6 +36,15 @@ public enum Sampler {
                               rng: inout RandomSource) -> Int {
         if settings.isGreedy { return argmax(logits) }
         let invT = 1 / settings.temperature
+        let everyToken = (settings.topK ?? 0) <= 0 || settings.topK ?? 0 >= logits.count
+        if everyToken && (settings.topP ?? 1) >= 1 { return sampleAll(logits, invT: invT, rng: &rng) }
+        return sampleFiltered(logits, settings: settings, rng: &rng)
+    }
+
+    /// Sampling with top-k and top-p (the general path).
+    static func sampleFiltered(_ logits: UnsafeBufferPointer<Float>, settings: SamplingSettings,
+                               rng: inout RandomSource) -> Int {
+        let invT = 1 / settings.temperature
         var candidates = Array(0..<logits.count)
         if let k = settings.topK, k > 0, k < logits.count {
             candidates.sort { logits[$0] > logits[$1] }
@@ -63,5 +72,35 @@ public enum Sampler {
             if u < 0 { return candidates[i] }
         }
         return candidates[candidates.count - 1]
+    }
+
+    /// Sampling over the whole vocabulary: the arithmetic of the general path (the same probabilities, summed in
+    /// the same order, so the same token for the same stream) without its index arrays, the exponentials 16
+    /// at a time.
+    static func sampleAll(_ logits: UnsafeBufferPointer<Float>, invT: Float, rng: inout RandomSource) -> Int {
+        let n = logits.count
+        guard n > 0, let x = logits.baseAddress else { return 0 }
+        var m = -Float.infinity
+        for i in 0..<n { m = max(m, x[i] * invT) }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { probs in
+            guard let p = probs.baseAddress else { return n - 1 }
+            let w = VectorMath.width
+            var i = 0
+            let scale = VectorMath.V(repeating: invT), shift = VectorMath.V(repeating: m)
+            while i + w <= n {
+                let e = VectorMath.exp(VectorMath.load(x + i) * scale - shift)
+                UnsafeMutableRawPointer(p + i).storeBytes(of: e, as: VectorMath.V.self)
+                i += w
+            }
+            while i < n { p[i] = VectorMath.exp(x[i] * invT - m); i += 1 }
+            var total: Float = 0
+            for j in 0..<n { total += p[j] }
+            var u = rng.nextUniform() * total
+            for j in 0..<n {
+                u -= p[j]
+                if u < 0 { return j }
+            }
+            return n - 1
+        }
     }
 }

@@ -1,13 +1,15 @@
 extension GPT2Model: IncrementalDecoder {
     public var vocabularySize: Int { config.vocabularySize }
     public var maxPositions: Int { config.maxPositions }
+    public var cacheWidth: Int { config.channels }
+    public var layerCount: Int { config.layers }
 
     public func makeCache(sequences: Int, capacity: Int) -> KVCache {
         KVCache(layers: config.layers, sequences: sequences, capacity: min(capacity, config.maxPositions),
                 width: config.channels)
     }
 
-    public func decode(_ rows: [DecodeRow], cache: KVCache) throws -> LogitsView {
+    public func decode(_ rows: [DecodeRow], cache: KVCache, logitsOf: [Int]?) throws -> LogitsView {
         let n = rows.count
         let c = config.channels, inner = config.innerChannels, eps = config.layerNormEpsilon
         let v = config.vocabularySize
@@ -16,13 +18,14 @@ extension GPT2Model: IncrementalDecoder {
             guard r.sequence >= 0, r.sequence < cache.sequences else {
                 throw EngineError.invalidArgument("sequence slot \(r.sequence) is outside the cache")
             }
-            guard r.position >= 0, r.position < cache.capacity else {
-                throw EngineError.invalidArgument("position \(r.position) exceeds the cache capacity \(cache.capacity)")
+            guard r.position >= 0, r.position < config.maxPositions, cache.holds(sequence: r.sequence, position: r.position) else {
+                throw EngineError.invalidArgument("position \(r.position) is outside the cache (\(cache.capacity) positions from the sequence's start \(cache.startPositions[r.sequence]))")
             }
             guard r.token >= 0, Int(r.token) < v else {
                 throw EngineError.invalidArgument("token id \(r.token) is outside the vocabulary (\(v))")
             }
         }
+        let selected = try checkedLogitRows(logitsOf, rows: n)
         let p = parameters.values.pointer
         let x = FloatBuffer(count: n * c), h = FloatBuffer(count: n * c), att = FloatBuffer(count: n * c)
         let qkv = FloatBuffer(count: n * 3 * c), fc = FloatBuffer(count: n * inner), fcg = FloatBuffer(count: n * inner)
@@ -56,11 +59,14 @@ extension GPT2Model: IncrementalDecoder {
             Linear.forward(out: x.pointer, input: fcg.pointer, weight: p + b.fcProjW, bias: p + b.fcProjB,
                            rows: n, inputs: inner, outputs: c, layout: .inputMajor, accumulate: true)
         }
-        LayerNorm.forward(out: h.pointer, mean: mean.pointer, rstd: rstd.pointer, input: x.pointer,
-                          weight: p + lnfw, bias: p + lnfb, rows: n, channels: c, epsilon: eps)
-        let logits = FloatBuffer(count: n * v)
+        // The final norm and the head run on the rows whose logits are read.
+        let last = selected.map { gatherRows(x.pointer, width: c, $0) } ?? x
+        let m = selected?.count ?? n
+        LayerNorm.forward(out: h.pointer, mean: mean.pointer, rstd: rstd.pointer, input: last.pointer,
+                          weight: p + lnfw, bias: p + lnfb, rows: m, channels: c, epsilon: eps)
+        let logits = FloatBuffer(count: m * v)
         Linear.forward(out: logits.pointer, input: h.pointer, weight: p + wte, bias: nil,
-                       rows: n, inputs: c, outputs: v, layout: .outputMajor)
-        return LogitsView(buffer: logits, rows: n, vocabulary: v)
+                       rows: m, inputs: c, outputs: v, layout: .outputMajor)
+        return LogitsView(buffer: logits, rows: m, vocabulary: v)
     }
 }

@@ -58,19 +58,23 @@ extension LlamaModel: LanguageModel, IncrementalDecoder {
                 width: config.kvHeads * config.headSize)
     }
 
-    public func decode(_ rows: [DecodeRow], cache: KVCache) throws -> LogitsView {
+    public var cacheWidth: Int { config.kvHeads * config.headSize }
+    public var layerCount: Int { config.layers }
+
+    public func decode(_ rows: [DecodeRow], cache: KVCache, logitsOf: [Int]?) throws -> LogitsView {
         let n = rows.count, c = config.hiddenSize, inner = config.intermediateSize, eps = config.rmsNormEpsilon
         let v = config.vocabularySize, layout = attentionLayout, w = layout.rowStride, aw = layout.outputWidth
         let kvw = config.kvHeads * config.headSize
         guard n > 0 else { throw EngineError.invalidArgument("nothing to decode") }
         for r in rows {
-            guard r.sequence >= 0, r.sequence < cache.sequences, r.position >= 0, r.position < cache.capacity else {
+            guard r.position >= 0, r.position < config.maxPositions, cache.holds(sequence: r.sequence, position: r.position) else {
                 throw EngineError.invalidArgument("row at sequence \(r.sequence), position \(r.position) is outside the cache")
             }
             guard r.token >= 0, Int(r.token) < v else {
                 throw EngineError.invalidArgument("token id \(r.token) is outside the vocabulary (\(v))")
             }
         }
+        let selected = try checkedLogitRows(logitsOf, rows: n)
         let p = parameters.values.pointer
         let x = FloatBuffer(count: n * c), h = FloatBuffer(count: n * c), att = FloatBuffer(count: n * aw)
         let qkv = FloatBuffer(count: n * w), gu = FloatBuffer(count: n * 2 * inner), m = FloatBuffer(count: n * inner)
@@ -103,11 +107,14 @@ extension LlamaModel: LanguageModel, IncrementalDecoder {
             Linear.forward(out: x.pointer, input: m.pointer, weight: p + o.down, bias: nil, rows: n, inputs: inner,
                            outputs: c, layout: .outputMajor, accumulate: true)
         }
-        RMSNorm.forward(out: h.pointer, rstd: rstd.pointer, input: x.pointer, weight: p + normF, rows: n, channels: c,
-                        epsilon: eps)
-        let logits = FloatBuffer(count: n * v)
-        Linear.forward(out: logits.pointer, input: h.pointer, weight: p + head, bias: nil, rows: n, inputs: c,
+        // The final norm and the head run on the rows whose logits are read.
+        let last = selected.map { gatherRows(x.pointer, width: c, $0) } ?? x
+        let rowsRead = selected?.count ?? n
+        RMSNorm.forward(out: h.pointer, rstd: rstd.pointer, input: last.pointer, weight: p + normF, rows: rowsRead,
+                        channels: c, epsilon: eps)
+        let logits = FloatBuffer(count: rowsRead * v)
+        Linear.forward(out: logits.pointer, input: h.pointer, weight: p + head, bias: nil, rows: rowsRead, inputs: c,
                        outputs: v, layout: .outputMajor)
-        return LogitsView(buffer: logits, rows: n, vocabulary: v)
+        return LogitsView(buffer: logits, rows: rowsRead, vocabulary: v)
     }
 }
