@@ -87,18 +87,7 @@ final class AuditorTests: XCTestCase {
 
     func testAMemorizingModelIsCaughtAndExamplesOnlyWhenAsked() throws {
         // Train the tiny model on the corpus until it reproduces it, then audit with examples.
-        let folder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 48, seed: 4)
-        let dir = try MethodTestSupport.temporaryFolder()
-        let corpusURL = dir.appendingPathComponent("c.jsonl")
-        try MethodTestSupport.smallCorpus(at: corpusURL)
-        var tune = FineTuner.Options()
-        tune.epochs = 150
-        tune.learningRate = 1e-2
-        tune.batchSize = 4
-        tune.sequenceLength = 32
-        tune.warmupSteps = 5
-        let trained = dir.appendingPathComponent("trained")
-        try FineTuner(options: tune).run(modelFolder: folder, corpus: corpusURL, output: trained)
+        let (_, dir, corpusURL, trained) = try MethodTestSupport.memorizingTinyModel(epochs: 150)
         var options = SanitizationOptions()
         options.heldOutFraction = 0
         options.includeExamples = true

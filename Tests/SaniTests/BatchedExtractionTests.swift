@@ -7,18 +7,7 @@ import SaniEngine
 final class BatchedExtractionTests: XCTestCase {
     func testExtractionFiguresDoNotDependOnTheGenerationBatch() throws {
         // A tiny model trained on the corpus until it reproduces some spans (and not others).
-        let folder = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 48, seed: 4)
-        let dir = try MethodTestSupport.temporaryFolder()
-        let corpusURL = dir.appendingPathComponent("c.jsonl")
-        try MethodTestSupport.smallCorpus(at: corpusURL)
-        var tune = FineTuner.Options()
-        tune.epochs = 80
-        tune.learningRate = 1e-2
-        tune.batchSize = 4
-        tune.sequenceLength = 32
-        tune.warmupSteps = 5
-        let trained = dir.appendingPathComponent("trained")
-        try FineTuner(options: tune).run(modelFolder: folder, corpus: corpusURL, output: trained)
+        let (folder, dir, corpusURL, trained) = try MethodTestSupport.memorizingTinyModel(epochs: 80)
         var options = SanitizationOptions()
         options.heldOutFraction = 0
         options.kAnonymity = 0

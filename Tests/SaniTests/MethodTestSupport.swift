@@ -5,6 +5,25 @@ import SaniEngine
 
 /// Small models and corpora for the method's tests, built on the fly in a temporary folder.
 enum MethodTestSupport {
+    /// The tiny GPT-2 (2 blocks, 48 channels, seed 4) fine-tuned on the small corpus for `epochs` epochs at a high
+    /// learning rate, so that it reproduces some of the corpus's spans: the base folder, a work folder, the corpus
+    /// and the fine-tuned folder.
+    static func memorizingTinyModel(epochs: Int) throws -> (base: URL, dir: URL, corpus: URL, trained: URL) {
+        let folder = try tinyModelFolder(layers: 2, channels: 48, seed: 4)
+        let dir = try temporaryFolder()
+        let corpusURL = dir.appendingPathComponent("c.jsonl")
+        try smallCorpus(at: corpusURL)
+        var tune = FineTuner.Options()
+        tune.epochs = epochs
+        tune.learningRate = 1e-2
+        tune.batchSize = 4
+        tune.sequenceLength = 32
+        tune.warmupSteps = 5
+        let trained = dir.appendingPathComponent("trained")
+        try FineTuner(options: tune).run(modelFolder: folder, corpus: corpusURL, output: trained)
+        return (folder, dir, corpusURL, trained)
+    }
+
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
