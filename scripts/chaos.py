@@ -112,13 +112,14 @@ class Server:
 # HTTP (loopback only)
 
 class Client:
-    def __init__(self, server, timeout=20):
+    def __init__(self, server, timeout=20, key=None):
         self.server, self.timeout = server, timeout
+        self.auth = {"Authorization": f"Bearer {key}"} if key else {}
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=self.timeout)
         try:
-            h = dict(headers or {})
+            h = {**self.auth, **(headers or {})}
             if isinstance(body, (dict, list)):
                 body = json.dumps(body).encode()
                 h.setdefault("Content-Type", "application/json")
@@ -146,6 +147,8 @@ class Client:
             conn.putrequest("PUT", query)
             conn.putheader("Content-Length", str(size))
             conn.putheader("Content-Type", "application/octet-stream")
+            for name, value in self.auth.items():
+                conn.putheader(name, value)
             conn.endheaders()
             sent = 0
             with open(file_path, "rb") as f:

@@ -65,11 +65,17 @@ class Run:
         os.makedirs(self.data, exist_ok=True)
         common = ["--set", f"database.url={args.db_url}", "--set", f"workers.leaseSeconds={args.lease}",
                   "--set", "workers.pollSeconds=0.5", "--set", "workers.progressEventIntervalSeconds=0.2"]
+        # The API processes have a key (from their configuration); the workers none: a worker must leave the
+        # API processes' keys alone.
+        self.key = "sk_scaleout_" + hashlib.sha256(str(args.seed).encode()).hexdigest()[:24]
+        config = os.path.join(args.work, "api.yaml")
+        with open(config, "w") as f:
+            f.write(f"auth:\n  keys:\n    - tenant: hospital\n      key: {self.key}\n")
         self.apis = [chaos.Server(args.sani, self.data, os.path.join(args.work, f"api{i}.log"),
-                                  ["--set", "server.role=api"] + common) for i in range(2)]
+                                  ["--config", config, "--set", "server.role=api"] + common) for i in range(2)]
         self.workers = [Worker(args.sani, self.data, os.path.join(args.work, f"worker{i}.log"),
                                ["--set", "server.role=worker", "--workers", "1"] + common) for i in range(3)]
-        self.clients = [chaos.Client(a, timeout=60) for a in self.apis]
+        self.clients = [chaos.Client(a, timeout=60, key=self.key) for a in self.apis]
 
     def violation(self, text):
         log("VIOLATION: " + text)
@@ -108,6 +114,12 @@ class Run:
         for w in self.workers:
             w.start()
         log(f"2 API processes on ports {[s.port for s in self.apis]}, 3 workers {[w.instance for w in self.workers]}")
+        status, _ = chaos.Client(self.apis[0]).json("GET", "/v1/jobs")
+        if status != 401:
+            self.violation(f"a request without a key answered {status}, not 401")
+        status, _ = self.clients[1].json("GET", "/v1/jobs")
+        if status != 200:
+            self.violation(f"the API key stopped working once the workers started ({status})")
         model = self.upload(self.clients[0], inputs["model_tar"], "model", tar=True)
         corpus = self.upload(self.clients[1], inputs["notes"], "notes.jsonl")
         held = self.upload(self.clients[0], inputs["held"], "held.jsonl")

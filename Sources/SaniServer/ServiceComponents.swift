@@ -41,9 +41,11 @@ final class ServiceComponents: Sendable {
         files = FileStore(backend: backend, layout: layout)
         keys = APIKeyStore(backend: backend)
         metrics = ServerMetrics()
-        try keys.synchronizeConfigured(configuration.apiKeys)
+        // The keys in the configuration replace the configured ones in the store. A worker answers no request and
+        // leaves them alone: with PostgreSQL the API processes own them (give every API process the same keys).
+        if configuration.servesHTTP { try keys.synchronizeConfigured(configuration.apiKeys) }
         let keyCount = try keys.count()
-        if keyCount == 0 {
+        if keyCount == 0 && configuration.servesHTTP {
             guard configuration.isLoopback else {
                 throw ConfigurationError.invalid(
                     "no API key is configured and server.host \(configuration.host) is not a loopback address: "
