@@ -237,16 +237,21 @@ final class PostgresStore: Sendable {
         try await s.insert(.events, EventRecord.of(job, type: type, message: message))
     }
 
+    /// The job's row, locked for the transaction, with the worker holding its lease.
+    static func lockJob(_ s: PostgresSession, _ id: String) async throws -> (job: JobRecord, leaseOwner: String?)? {
+        guard let text = try await s.texts(#"SELECT * FROM jobs WHERE "id" = \#(id) FOR UPDATE"#).first else { return nil }
+        let job = try PostgresTime.decoder.decode(JobRecord.self, from: Data(text.utf8))
+        return (job, try PostgresTime.decoder.decode(Lease.self, from: Data(text.utf8)).leaseOwner)
+    }
+
     /// `JobStore.transition` on PostgreSQL. A running job held by another worker's lease is not changed (nil),
     /// unless `overrideLease` (the recovery of an expired lease).
     func transition(_ s: PostgresSession, _ id: String, to status: JobStatus, from: Set<JobStatus>?, message: String,
                     error: (code: String, message: String)?, update: ((inout JobRecord) -> Void)?,
                     overrideLease: Bool = false) async throws -> JobRecord? {
-        let texts = try await s.texts(#"SELECT * FROM jobs WHERE "id" = \#(id) FOR UPDATE"#)
-        guard let text = texts.first else { return nil }
-        var job = try PostgresTime.decoder.decode(JobRecord.self, from: Data(text.utf8))
-        let lease = try PostgresTime.decoder.decode(Lease.self, from: Data(text.utf8))
-        if job.status == .running, !overrideLease, let owner = lease.leaseOwner, owner != instance { return nil }
+        guard let locked = try await Self.lockJob(s, id) else { return nil }
+        var job = locked.job
+        if job.status == .running, !overrideLease, let owner = locked.leaseOwner, owner != instance { return nil }
         guard JobStore.apply(&job, to: status, from: from, error: error, update: update) else { return nil }
         try await s.update(.jobs, job, id: id)
         if status != .running {
@@ -261,22 +266,16 @@ final class PostgresStore: Sendable {
 
     func transitionSync(_ id: String, to status: JobStatus, from: Set<JobStatus>?, message: String,
                         error: (code: String, message: String)?, update: (@Sendable (inout JobRecord) -> Void)?) throws -> JobRecord? {
-        let e = error.map { SendableError(code: $0.code, message: $0.message) }
-        return try writeSync { s in
-            try await self.transition(s, id, to: status, from: from, message: message,
-                                      error: e.map { ($0.code, $0.message) }, update: update)
+        try writeSync { s in
+            try await self.transition(s, id, to: status, from: from, message: message, error: error, update: update)
         }
     }
 
-    struct SendableError: Sendable { var code: String; var message: String }
-
     func recordProgress(_ id: String, _ p: SanitizationProgress, asEvent: Bool) throws {
         try writeSync { s in
-            let texts = try await s.texts(#"SELECT * FROM jobs WHERE "id" = \#(id) FOR UPDATE"#)
-            guard let text = texts.first else { return }
-            var job = try PostgresTime.decoder.decode(JobRecord.self, from: Data(text.utf8))
-            let lease = try PostgresTime.decoder.decode(Lease.self, from: Data(text.utf8))
-            guard job.status == .running, lease.leaseOwner == nil || lease.leaseOwner == self.instance else { return }
+            guard let locked = try await Self.lockJob(s, id), locked.job.status == .running,
+                  locked.leaseOwner == nil || locked.leaseOwner == self.instance else { return }
+            var job = locked.job
             JobStore.applyProgress(&job, p)
             try await s.update(.jobs, job, id: id)
             if asEvent { try await Self.recordEvent(s, job: job, type: "progress", message: p.message) }
@@ -378,9 +377,8 @@ final class PostgresStore: Sendable {
                       outcome.spanExtractionBefore, outcome.spanExtractionAfter)
         return try writeSync { s in
             // The lease is checked first: a worker that lost its job writes none of its results.
-            guard let text = try await s.texts(#"SELECT * FROM jobs WHERE "id" = \#(id) FOR UPDATE"#).first else { return nil }
-            let lease = try PostgresTime.decoder.decode(Lease.self, from: Data(text.utf8))
-            guard lease.leaseOwner == nil || lease.leaseOwner == self.instance else { return nil }
+            guard let (_, leaseOwner) = try await Self.lockJob(s, id),
+                  leaseOwner == nil || leaseOwner == self.instance else { return nil }
             try await s.insert(.audits, AuditRecord(jobId: id, reportJSON: report, createdAt: Date()), upsert: true)
             try await s.execute(#"DELETE FROM artifacts WHERE "jobId" = \#(id)"#)
             for a in artifacts { try await s.insert(.artifacts, a) }
