@@ -28,6 +28,8 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "Tokens per sequence.") var length = 256
     @Option(help: "Timed training and forward steps (median reported).") var steps = 3
     @Option(help: "Timed decode runs (median reported; not for bert).") var decodeRuns = 3
+    @Option(help: "Phases to time, comma-separated: train, forward, decode (bert: train, forward).")
+    var phases = "train,forward,decode"
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "OpenBLAS kernel family to run with (e.g. SKYLAKEX, HASWELL); default: the one loaded.")
     var blasCore: String?
@@ -35,6 +37,10 @@ struct BenchEngineCommand: ParsableCommand {
     var againstPytorch = false
     @Option(help: "The PyTorch reference script (with --against-pytorch).") var pytorchScript = "scripts/bench_pytorch.py"
     @Option(help: "Python interpreter of the PyTorch reference (with --against-pytorch).") var python = "python3"
+
+    private var selectedPhases: Set<String> {
+        Set(phases.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
 
     func run() throws {
         if let wanted = blasCore, wanted.lowercased() != OpenBLASRuntime.coreName.lowercased(),
@@ -47,6 +53,9 @@ struct BenchEngineCommand: ParsableCommand {
         guard batch > 0, length > 0, steps > 0, decodeRuns > 0 else {
             throw ValidationError("batch, length, steps and decode runs must be positive")
         }
+        guard !selectedPhases.isEmpty, selectedPhases.isSubset(of: ["train", "forward", "decode"]) else {
+            throw ValidationError("unknown phase in \(phases); available: train, forward, decode")
+        }
         let reference = againstPytorch ? PyTorchReference(python: python, script: pytorchScript) : nil
         try reference?.check()
         let (shape, figures) = try family == "bert" ? benchBert() : benchLanguageModel()
@@ -55,7 +64,9 @@ struct BenchEngineCommand: ParsableCommand {
             progress("PyTorch reference: \(python) \(pytorchScript) --family \(family)")
             pytorch = try reference.figures(["--family", family, "--batch", "\(batch)", "--seq", "\(length)",
                                              "--steps", "\(steps)", "--decode-runs", "\(decodeRuns)",
-                                             "--threads", "\(Parallel.threadCount)"])
+                                             "--threads", "\(Parallel.threadCount)",
+                                             "--skip", ["train", "forward", "decode"].filter { !selectedPhases.contains($0) }
+                                                 .joined(separator: ",")])
         }
         let context: [(String, String)] = [
             ("family", family), ("shape", shape), ("batch", "\(batch)x\(length)"),
@@ -135,26 +146,33 @@ struct BenchEngineCommand: ParsableCommand {
             if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
             optimizer.update(learningRate: 1e-4)
         }
-        let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
-        model.parameters.dropGradients()
-        let forwardTimes = try timeForward(tokensPerStep: n) {
-            _ = try model.forward(tokens: tokens, batch: batch, length: length)
+        var figures: [(String, Double)] = []
+        if selectedPhases.contains("train") {
+            let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
+            model.parameters.dropGradients()
+            figures.append(("train_tokens_per_s", Double(n) / median(trainTimes)))
+        }
+        if selectedPhases.contains("forward") {
+            let forwardTimes = try timeForward(tokensPerStep: n) {
+                _ = try model.forward(tokens: tokens, batch: batch, length: length)
+            }
+            figures.append(("forward_tokens_per_s", Double(n) / median(forwardTimes)))
         }
         model.releaseActivations()
-        let prompt = Array(tokens[0..<16])
-        let newTokens = 64
-        guard let decoder = model.decoder else { throw ValidationError("\(model.family) models do not decode") }
-        _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 4)
-        var decodeTimes: [Double] = [], firstTimes: [Double] = []
-        for _ in 0..<decodeRuns {
-            decodeTimes.append(try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: newTokens) })
-            firstTimes.append(try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 1) })
+        if selectedPhases.contains("decode") {
+            let prompt = Array(tokens[0..<16])
+            let newTokens = 64
+            guard let decoder = model.decoder else { throw ValidationError("\(model.family) models do not decode") }
+            _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 4)
+            var decodeTimes: [Double] = [], firstTimes: [Double] = []
+            for _ in 0..<decodeRuns {
+                decodeTimes.append(try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: newTokens) })
+                firstTimes.append(try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 1) })
+            }
+            figures.append(("decode_ms_per_token", median(decodeTimes) * 1000 / Double(newTokens)))
+            figures.append(("decode_step_ms", (median(decodeTimes) - median(firstTimes)) * 1000 / Double(newTokens - 1)))
         }
-        return (shape, [
-            ("train_tokens_per_s", Double(n) / median(trainTimes)),
-            ("forward_tokens_per_s", Double(n) / median(forwardTimes)),
-            ("decode_ms_per_token", median(decodeTimes) * 1000 / Double(newTokens)),
-            ("decode_step_ms", (median(decodeTimes) - median(firstTimes)) * 1000 / Double(newTokens - 1)),
+        return (shape, figures + [
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
             ("parameters_millions", Double(model.parameters.count) / 1e6),
@@ -206,14 +224,19 @@ struct BenchEngineCommand: ParsableCommand {
             if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
             optimizer.update(learningRate: 1e-4)
         }
-        let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
-        model.parameters.dropGradients()
-        let forwardTimes = try timeForward(tokensPerStep: n) {
-            _ = try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
+        var figures: [(String, Double)] = []
+        if selectedPhases.contains("train") {
+            let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
+            model.parameters.dropGradients()
+            figures.append(("train_tokens_per_s", Double(n) / median(trainTimes)))
         }
-        return ("BERT-base (110M)", [
-            ("train_tokens_per_s", Double(n) / median(trainTimes)),
-            ("forward_tokens_per_s", Double(n) / median(forwardTimes)),
+        if selectedPhases.contains("forward") {
+            let forwardTimes = try timeForward(tokensPerStep: n) {
+                _ = try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
+            }
+            figures.append(("forward_tokens_per_s", Double(n) / median(forwardTimes)))
+        }
+        return ("BERT-base (110M)", figures + [
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
             ("parameters_millions", Double(model.parameters.count) / 1e6),

@@ -101,7 +101,7 @@ public struct NeuronEraser {
             if isCancelled() { throw SaniError.cancelled }
             let b = windows.batch(batch, maskSeed: seed)
             // Only the MLP activations are read: no logits are asked for.
-            _ = try model.forward(tokens: b.tokens, batch: batch.count, length: windows.length, rows: [])
+            try model.forwardForInspection(tokens: b.tokens, batch: batch.count, length: windows.length)
             for (k, block) in blocks.enumerated() {
                 guard let acts = model.mlpActivations(block: block) else {
                     throw SaniError.model("the model does not expose MLP activations")

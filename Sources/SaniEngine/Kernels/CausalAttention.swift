@@ -67,6 +67,66 @@ public enum CausalAttention {
         }
     }
 
+    /// Query rows per score product of `forwardInference`: with causal masking, block `[i0, i1)` reads keys
+    /// `0..<i1` only, so the products above the diagonal's blocks are never computed.
+    public static let inferenceBlockRows = 64
+
+    /// Floats of scratch `forwardInference` needs: every head's `T × T` scores of one sequence.
+    public static func inferenceScratchCount(length t: Int, layout: AttentionLayout) -> Int { layout.heads * t * t }
+
+    /// The same attention as `forward`, for passes that need no backward: one sequence at a time (its heads'
+    /// scores in `scratch`, `inferenceScratchCount` floats, instead of the batch's `[B, heads, T, T]`
+    /// probabilities), and with causal masking the query rows in blocks of `inferenceBlockRows` that each
+    /// multiply only the keys at or before their last row.
+    public static func forwardInference(out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                        qkv: UnsafePointer<Float>, batch: Int, length t: Int,
+                                        layout: AttentionLayout, causal: Bool = true) {
+        let hs = layout.headSize, nh = layout.heads, stride = layout.rowStride, width = layout.outputWidth
+        let scale = 1 / Float(hs).squareRoot()
+        let block = causal ? inferenceBlockRows : t
+        for b in 0..<batch {
+            let row0 = qkv + b * t * stride
+            for h in 0..<nh {
+                let q = row0 + layout.queryOffset + h * hs
+                let k = row0 + layout.keyOffset + layout.kvHead(h) * hs
+                let s = scratch + h * t * t
+                var i0 = 0
+                while i0 < t {
+                    let i1 = min(t, i0 + block), keys = causal ? i1 : t
+                    BLAS.sgemm(transB: true, m: i1 - i0, n: keys, k: hs, alpha: scale, a: q + i0 * stride, lda: stride,
+                               b: k, ldb: stride, c: s + i0 * t, ldc: t)
+                    i0 = i1
+                }
+            }
+            // Row i of a head keeps keys 0...i (causal); the rest of its block's keys are zeroed for the product.
+            Parallel.forRanges(nh * t, minimumChunk: 32) { range in
+                for row in range {
+                    let i = row % t
+                    let used = causal ? i + 1 : t
+                    let p = scratch + row * t
+                    let m = VectorMath.max(p, used)
+                    let sum = VectorMath.expShiftedSum(p, shift: m, used)
+                    VectorMath.scale(p, 1 / sum, used)
+                    if causal {
+                        let blockEnd = min(t, (i / block + 1) * block)
+                        if used < blockEnd { (p + used).update(repeating: 0, count: blockEnd - used) }
+                    }
+                }
+            }
+            for h in 0..<nh {
+                let v = row0 + layout.valueOffset + layout.kvHead(h) * hs
+                let s = scratch + h * t * t
+                var i0 = 0
+                while i0 < t {
+                    let i1 = min(t, i0 + block), keys = causal ? i1 : t
+                    BLAS.sgemm(m: i1 - i0, n: hs, k: keys, a: s + i0 * t, lda: t, b: v, ldb: stride,
+                               c: out + (b * t + i0) * width + h * hs, ldc: width)
+                    i0 = i1
+                }
+            }
+        }
+    }
+
     /// Writes `dqkv` (overwritten, same layout as `qkv`) from `dout` (`[B, T, heads·hs]`).
     /// `scratch` holds `B·heads·T·T` floats.
     public static func backward(dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,

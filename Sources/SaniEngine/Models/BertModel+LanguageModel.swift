@@ -71,6 +71,10 @@ extension BertModel: LanguageModel {
                                 targets: targets, weights: weights, forget: forget, batch: batch, length: length)
     }
 
+    public func forwardForInspection(tokens: [Int32], batch: Int, length: Int) throws {
+        _ = try forward(tokens: tokens, batch: batch, length: length, rows: [])
+    }
+
     public func mlpActivations(block: Int) -> UnsafePointer<Float>? {
         guard let a = cache, block >= 0, block < config.layers else { return nil }
         return UnsafePointer(a.interG.pointer + block * a.n * config.intermediateSize)

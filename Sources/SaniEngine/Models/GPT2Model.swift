@@ -6,6 +6,7 @@ public final class GPT2Model: @unchecked Sendable {
     let blocks: [GPT2BlockOffsets]
     let wte: Int, wpe: Int, lnfw: Int, lnfb: Int
     private var activations: GPT2Activations?
+    private var inference: InferenceBuffers?
     /// The `config.json` the model was loaded from, so that a save keeps fields sani does not use.
     public var sourceConfig: JSONConfig?
 
@@ -60,20 +61,86 @@ public final class GPT2Model: @unchecked Sendable {
     @discardableResult
     public func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView {
         try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
-        let a = try prepare(batch: batch, length: length)
-        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base) } }
-        return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
+        try checkShape(batch: batch, length: length)
+        let s = inferenceBuffers()
+        let n = batch * length
+        guard let normalized = tokens.withUnsafeBufferPointer({ buffer in
+            buffer.baseAddress.map { runInference(s, tokens: $0, batch: batch, length: length) }
+        }) else { throw EngineError.invalidArgument("no tokens") }
+        let logits = s.logits(count: n * config.vocabularySize)
+        Linear.forward(out: logits.pointer, input: normalized, weight: parameters.values.pointer + wte, bias: nil,
+                       rows: n, inputs: config.channels, outputs: config.vocabularySize, layout: .outputMajor)
+        return LogitsView(buffer: logits, rows: n, vocabulary: config.vocabularySize)
     }
 
     /// Logits of `rows` only, packed in the order given: the blocks run on every position, the head (the largest
     /// product of a small model: channels × vocabulary a row) on the rows asked for.
     public func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView {
         try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
-        let a = try prepare(batch: batch, length: length)
-        try TokenBatch.checkRows(rows, of: a.rows)
-        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base, head: false) } }
-        return TokenBatch.head(rows: rows, normalized: a.lnf.pointer, channels: config.channels,
+        try checkShape(batch: batch, length: length)
+        try TokenBatch.checkRows(rows, of: batch * length)
+        let s = inferenceBuffers()
+        guard let normalized = tokens.withUnsafeBufferPointer({ buffer in
+            buffer.baseAddress.map { runInference(s, tokens: $0, batch: batch, length: length) }
+        }) else { throw EngineError.invalidArgument("no tokens") }
+        return TokenBatch.head(rows: rows, normalized: normalized, channels: config.channels,
                                weight: parameters.values.pointer + wte, vocabulary: config.vocabularySize)
+    }
+
+    /// Runs every block on `batch × length` tokens keeping their activations (`mlpActivations` reads them), with
+    /// no head.
+    public func forwardForInspection(tokens: [Int32], batch: Int, length: Int) throws {
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base, head: false) } }
+    }
+
+    private func checkShape(batch: Int, length: Int) throws {
+        guard batch > 0, length > 0 else { throw EngineError.invalidArgument("batch and length must be positive") }
+        guard length <= config.maxPositions else {
+            throw EngineError.invalidArgument("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
+        }
+    }
+
+    private func inferenceBuffers() -> InferenceBuffers {
+        if let s = inference { return s }
+        let s = InferenceBuffers()
+        inference = s
+        return s
+    }
+
+    /// The forward pass with nothing kept for a backward: one block's buffers reused by every block, attention
+    /// through `CausalAttention.forwardInference`. Returns the final layer norm's output, `[B·T, C]`.
+    private func runInference(_ s: InferenceBuffers, tokens: UnsafePointer<Int32>, batch: Int, length: Int)
+        -> UnsafeMutablePointer<Float> {
+        let p = parameters.values.pointer
+        let n = batch * length, c = config.channels, inner = config.innerChannels, eps = config.layerNormEpsilon
+        let layout = AttentionLayout.packedQKV(channels: c, heads: config.heads)
+        let x = s.buffer(0, count: n * c), ln = s.buffer(1, count: n * c), qkv = s.buffer(2, count: n * 3 * c)
+        let atty = s.buffer(3, count: n * c), fc = s.buffer(4, count: n * inner)
+        let scores = s.buffer(5, count: CausalAttention.inferenceScratchCount(length: length, layout: layout))
+        let mean = s.buffer(6, count: n), rstd = s.buffer(7, count: n)
+        Embedding.forward(out: x, tokens: tokens, wte: p + wte, wpe: p + wpe, batch: batch, length: length, channels: c)
+        for o in blocks {
+            LayerNorm.forward(out: ln, mean: mean, rstd: rstd, input: x, weight: p + o.ln1w, bias: p + o.ln1b,
+                              rows: n, channels: c, epsilon: eps)
+            Linear.forward(out: qkv, input: ln, weight: p + o.attnW, bias: p + o.attnB, rows: n, inputs: c,
+                           outputs: 3 * c, layout: .inputMajor)
+            CausalAttention.forwardInference(out: atty, scratch: scores, qkv: qkv, batch: batch, length: length,
+                                             layout: layout)
+            Linear.forward(out: x, input: atty, weight: p + o.projW, bias: p + o.projB, rows: n, inputs: c,
+                           outputs: c, layout: .inputMajor, accumulate: true)
+            LayerNorm.forward(out: ln, mean: mean, rstd: rstd, input: x, weight: p + o.ln2w, bias: p + o.ln2b,
+                              rows: n, channels: c, epsilon: eps)
+            Linear.forward(out: fc, input: ln, weight: p + o.fcW, bias: p + o.fcB, rows: n, inputs: c,
+                           outputs: inner, layout: .inputMajor)
+            GELU.forward(out: fc, input: fc, count: n * inner)
+            Linear.forward(out: x, input: fc, weight: p + o.fcProjW, bias: p + o.fcProjB, rows: n, inputs: inner,
+                           outputs: c, layout: .inputMajor, accumulate: true)
+        }
+        LayerNorm.forward(out: ln, mean: mean, rstd: rstd, input: x, weight: p + lnfw, bias: p + lnfb, rows: n,
+                          channels: c, epsilon: eps)
+        return ln
     }
 
     private func runForward(_ a: GPT2Activations, tokens: UnsafePointer<Int32>, head: Bool = true) {
@@ -134,8 +201,9 @@ public final class GPT2Model: @unchecked Sendable {
             throw EngineError.invalidArgument("weights has \(weights.count) values, expected \(batch * length)")
         }
         try forget?.check(count: batch * length)
-        _ = try forward(tokens: tokens, batch: batch, length: length)
-        guard let a = activations else { return 0 }
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base) } }
         parameters.ensureGradients()
         let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targets, weights: weights,
                                               forget: forget, rows: a.rows, vocabulary: config.vocabularySize)
@@ -192,7 +260,7 @@ public final class GPT2Model: @unchecked Sendable {
     var activationsForInspection: GPT2Activations? { activations }
 
     /// Releases the activation buffers (they are rebuilt on the next call).
-    public func releaseActivations() { activations = nil }
+    public func releaseActivations() { activations = nil; inference = nil }
 }
 
 /// Logits of a forward pass: `rows × vocabulary` floats, valid until the model runs again.

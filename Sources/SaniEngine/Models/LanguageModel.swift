@@ -44,7 +44,11 @@ public protocol LanguageModel: AnyObject {
     func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView
     /// Logits of `rows` of `B·T` only, packed in the order given (a masked model computes just those).
     func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView
-    /// Hidden MLP activations (after the non-linearity) of `block` from the last `forward`, `[B·T, neurons]`.
+    /// Runs every block keeping its activations for `mlpActivations` (no logits). `forward` keeps none: it
+    /// reuses one block's buffers for every block.
+    func forwardForInspection(tokens: [Int32], batch: Int, length: Int) throws
+    /// Hidden MLP activations (after the non-linearity) of `block` from the last `forwardForInspection`,
+    /// `[B·T, neurons]`.
     func mlpActivations(block: Int) -> UnsafePointer<Float>?
     /// Forward + weighted loss + backward; gradients are added to `parameters.gradients`. Causal families
     /// predict `targets[t]` after `tokens[...t]`; masked ones predict `targets[t]` at position t of `tokens`

@@ -17,6 +17,7 @@ public final class LlamaModel: @unchecked Sendable {
     let embed: Int, normF: Int, head: Int
     let rope: RotaryEmbedding
     var activations: LlamaActivations?
+    private var inference: InferenceBuffers?
 
     static func layout(_ c: LlamaConfig) -> [(name: String, shape: [Int], decays: Bool)] {
         let d = c.hiddenSize, q = c.heads * c.headSize, kv = c.kvHeads * c.headSize, i = c.intermediateSize
@@ -83,19 +84,76 @@ public final class LlamaModel: @unchecked Sendable {
     @discardableResult
     public func forward(tokens: [Int32], batch: Int, length: Int) throws -> LogitsView {
         try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
-        let a = try prepare(batch: batch, length: length)
-        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base) } }
-        return LogitsView(buffer: a.logits, rows: a.rows, vocabulary: config.vocabularySize)
+        let normalized = try infer(tokens: tokens, batch: batch, length: length)
+        let n = batch * length
+        let logits = inferenceBuffers().logits(count: n * config.vocabularySize)
+        Linear.forward(out: logits.pointer, input: normalized, weight: parameters.values.pointer + head, bias: nil,
+                       rows: n, inputs: config.hiddenSize, outputs: config.vocabularySize, layout: .outputMajor)
+        return LogitsView(buffer: logits, rows: n, vocabulary: config.vocabularySize)
     }
 
     /// Logits of `rows` only, packed in the order given: the head runs on the rows asked for.
     public func forward(tokens: [Int32], batch: Int, length: Int, rows: [Int]) throws -> LogitsView {
         try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
-        let a = try prepare(batch: batch, length: length)
-        try TokenBatch.checkRows(rows, of: a.rows)
-        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base, head: false) } }
-        return TokenBatch.head(rows: rows, normalized: a.normF.pointer, channels: config.hiddenSize,
+        try TokenBatch.checkRows(rows, of: batch * length)
+        let normalized = try infer(tokens: tokens, batch: batch, length: length)
+        return TokenBatch.head(rows: rows, normalized: normalized, channels: config.hiddenSize,
                                weight: parameters.values.pointer + head, vocabulary: config.vocabularySize)
+    }
+
+    /// Runs every block on `batch × length` tokens keeping their activations (`mlpActivations` reads them), with
+    /// no head.
+    public func forwardForInspection(tokens: [Int32], batch: Int, length: Int) throws {
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base, head: false) } }
+    }
+
+    private func inferenceBuffers() -> InferenceBuffers {
+        if let s = inference { return s }
+        let s = InferenceBuffers()
+        inference = s
+        return s
+    }
+
+    /// The forward pass with nothing kept for a backward: one block's buffers reused by every block, attention
+    /// through `CausalAttention.forwardInference`. Returns the final norm's output, `[B·T, hidden]`.
+    private func infer(tokens: [Int32], batch: Int, length t: Int) throws -> UnsafeMutablePointer<Float> {
+        guard batch > 0, t > 0 else { throw EngineError.invalidArgument("batch and length must be positive") }
+        guard t <= config.maxPositions else {
+            throw EngineError.invalidArgument("sequence length \(t) exceeds the model's \(config.maxPositions) positions")
+        }
+        let s = inferenceBuffers()
+        let p = parameters.values.pointer
+        let n = batch * t, c = config.hiddenSize, inner = config.intermediateSize, eps = config.rmsNormEpsilon
+        let layout = attentionLayout, w = layout.rowStride, aw = layout.outputWidth
+        let x = s.buffer(0, count: n * c), norm = s.buffer(1, count: n * c), qkv = s.buffer(2, count: n * w)
+        let atty = s.buffer(3, count: n * aw), gateUp = s.buffer(4, count: n * 2 * inner)
+        let mlp = s.buffer(5, count: n * inner), rstd = s.buffer(6, count: n)
+        let scores = s.buffer(7, count: CausalAttention.inferenceScratchCount(length: t, layout: layout))
+        try tokens.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { throw EngineError.invalidArgument("no tokens") }
+            Embedding.forward(out: x, tokens: base, wte: p + embed, wpe: nil, batch: batch, length: t, channels: c)
+        }
+        for o in blocks {
+            RMSNorm.forward(out: norm, rstd: rstd, input: x, weight: p + o.norm1, rows: n, channels: c, epsilon: eps)
+            Linear.forward(out: qkv, input: norm, weight: p + o.qkv, bias: nil, rows: n, inputs: c, outputs: w,
+                           layout: .outputMajor)
+            rope.apply(qkv + layout.queryOffset, stride: w, heads: config.heads, rows: n, position: { $0 % t })
+            rope.apply(qkv + layout.keyOffset, stride: w, heads: config.kvHeads, rows: n, position: { $0 % t })
+            CausalAttention.forwardInference(out: atty, scratch: scores, qkv: qkv, batch: batch, length: t,
+                                             layout: layout)
+            Linear.forward(out: x, input: atty, weight: p + o.o, bias: nil, rows: n, inputs: aw, outputs: c,
+                           layout: .outputMajor, accumulate: true)
+            RMSNorm.forward(out: norm, rstd: rstd, input: x, weight: p + o.norm2, rows: n, channels: c, epsilon: eps)
+            Linear.forward(out: gateUp, input: norm, weight: p + o.gateUp, bias: nil, rows: n, inputs: c,
+                           outputs: 2 * inner, layout: .outputMajor)
+            SwiGLU.forward(out: mlp, gateUp: gateUp, rows: n, inner: inner)
+            Linear.forward(out: x, input: mlp, weight: p + o.down, bias: nil, rows: n, inputs: inner, outputs: c,
+                           layout: .outputMajor, accumulate: true)
+        }
+        RMSNorm.forward(out: norm, rstd: rstd, input: x, weight: p + normF, rows: n, channels: c, epsilon: eps)
+        return norm
     }
 
     private func runForward(_ a: LlamaActivations, tokens: UnsafePointer<Int32>, head computesHead: Bool = true) {
@@ -154,8 +212,9 @@ public final class LlamaModel: @unchecked Sendable {
             throw EngineError.invalidArgument("weights has \(weights.count) values, expected \(batch * length)")
         }
         try forget?.check(count: batch * length)
-        _ = try forward(tokens: tokens, batch: batch, length: length)
-        guard let a = activations else { return 0 }
+        try TokenBatch.check(tokens, count: batch * length, vocabulary: config.vocabularySize, what: "tokens")
+        let a = try prepare(batch: batch, length: length)
+        tokens.withUnsafeBufferPointer { if let base = $0.baseAddress { runForward(a, tokens: base) } }
         parameters.ensureGradients()
         let loss = TokenBatch.lossAndGradient(logits: a.logits, losses: a.losses, targets: targets, weights: weights,
                                               forget: forget, rows: a.rows, vocabulary: config.vocabularySize)
@@ -210,5 +269,5 @@ public final class LlamaModel: @unchecked Sendable {
                            channels: c)
     }
 
-    public func releaseActivations() { activations = nil }
+    public func releaseActivations() { activations = nil; inference = nil }
 }
