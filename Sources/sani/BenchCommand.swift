@@ -146,17 +146,8 @@ struct BenchEngineCommand: ParsableCommand {
             if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
             optimizer.update(learningRate: 1e-4)
         }
-        var figures: [(String, Double)] = []
-        if selectedPhases.contains("train") {
-            let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
-            model.parameters.dropGradients()
-            figures.append(("train_tokens_per_s", Double(n) / median(trainTimes)))
-        }
-        if selectedPhases.contains("forward") {
-            let forwardTimes = try timeForward(tokensPerStep: n) {
-                _ = try model.forward(tokens: tokens, batch: batch, length: length)
-            }
-            figures.append(("forward_tokens_per_s", Double(n) / median(forwardTimes)))
+        var figures = try trainAndForward(model.parameters, tokensPerStep: n, trainStep: trainStep) {
+            _ = try model.forward(tokens: tokens, batch: batch, length: length)
         }
         model.releaseActivations()
         if selectedPhases.contains("decode") {
@@ -224,23 +215,30 @@ struct BenchEngineCommand: ParsableCommand {
             if let g = model.parameters.gradients { GradientClipping.clip(g, maxNorm: 1) }
             optimizer.update(learningRate: 1e-4)
         }
-        var figures: [(String, Double)] = []
-        if selectedPhases.contains("train") {
-            let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
-            model.parameters.dropGradients()
-            figures.append(("train_tokens_per_s", Double(n) / median(trainTimes)))
-        }
-        if selectedPhases.contains("forward") {
-            let forwardTimes = try timeForward(tokensPerStep: n) {
-                _ = try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
-            }
-            figures.append(("forward_tokens_per_s", Double(n) / median(forwardTimes)))
+        let figures = try trainAndForward(model.parameters, tokensPerStep: n, trainStep: trainStep) {
+            _ = try model.forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
         }
         return ("BERT-base (110M)", figures + [
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
             ("parameters_millions", Double(model.parameters.count) / 1e6),
         ])
+    }
+
+    /// The selected ones of training tokens/s and forward tokens/s (medians); the gradients go after training.
+    private func trainAndForward(_ parameters: ParameterSet, tokensPerStep n: Int, trainStep: () throws -> Void,
+                                 forward: () throws -> Void) throws -> [(String, Double)] {
+        var figures: [(String, Double)] = []
+        if selectedPhases.contains("train") {
+            let trainTimes = try timeTraining(tokensPerStep: n, trainStep)
+            parameters.dropGradients()
+            figures.append(("train_tokens_per_s", Double(n) / median(trainTimes)))
+        }
+        if selectedPhases.contains("forward") {
+            let forwardTimes = try timeForward(tokensPerStep: n, forward)
+            figures.append(("forward_tokens_per_s", Double(n) / median(forwardTimes)))
+        }
+        return figures
     }
 
     /// One warm-up step, then `steps` timed ones.
