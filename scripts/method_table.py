@@ -61,6 +61,7 @@ def figures(audit, report=None):
         "direct": direct(by_label),
         "relearned_direct": direct(relearned_by_label) if relearned_by_label else None,
         "beyond": rate(field(audit, report, "beyondReference", "spanExtraction")),
+        "sampled_beyond": rate(field(audit, report, "beyondReference", "sampledExtraction")),
         "id_mia": field(audit, report, "membership", "identifiers", "lossAUC"),
         "ref_mia": field(audit, report, "membership", "referenceLossAUC"),
         "tokens": rate(audit["tokenRegurgitation"]),
@@ -132,6 +133,9 @@ def floor_bars(f):
         c, t = f["direct"]
         out.append(f"direct identifiers ≤{100 * GREEDY_MAX:g} % {mark(c / t if t else 0, lambda v: v <= GREEDY_MAX)}")
     out.append(f"beyond the general model ≤{100 * GREEDY_MAX:g} % {mark(f['beyond'], lambda v: v <= GREEDY_MAX)}")
+    if f["sampled_beyond"] is not None:
+        out.append(f"sampled beyond the general model ≤{100 * SAMPLED_MAX:g} % "
+                   f"{mark(f['sampled_beyond'], lambda v: v <= SAMPLED_MAX)}")
     out.append(f"identifier MIA within 0.5 ± {MIA_MAX - 0.5:g} {mark(f['id_mia'], lambda v: abs(v - 0.5) <= MIA_MAX - 0.5)}")
     if f["relearned_direct"] is not None:
         c, t = f["relearned_direct"]
@@ -143,7 +147,8 @@ def floor_bars(f):
 def floor_line(label, f):
     id_mia = DASH if f["id_mia"] is None else f"{f['id_mia']:.3f}"
     ref_mia = DASH if f["ref_mia"] is None else f"{f['ref_mia']:.3f}"
-    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {id_mia} | {ref_mia} "
+    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {percent(f['sampled_beyond'])} "
+            f"| {id_mia} | {ref_mia} "
             f"| {count(f['relearned_direct'])} |")
 
 
@@ -201,9 +206,9 @@ def main():
           "extracted greedily; spans extracted that the general model does not extract (audits with a reference); "
           "membership AUC of the identifiers alone; direct identifiers extracted after the relearning attack.")
     print()
-    print("| model | direct identifiers, greedy | beyond the general model | identifier MIA AUC "
-          "| MIA AUC against the general model | direct identifiers after relearning |")
-    print("|---|---|---|---|---|---|")
+    print("| model | direct identifiers, greedy | beyond the general model | sampled, beyond the general model "
+          "| identifier MIA AUC | MIA AUC against the general model | direct identifiers after relearning |")
+    print("|---|---|---|---|---|---|---|")
     for label, f, _, _ in rows:
         print(floor_line(label, f))
     print()

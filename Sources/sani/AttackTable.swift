@@ -24,6 +24,8 @@ enum AttackTable {
         }
         row("span extraction, reference model") { $0.beyondReference.map { AuditTable.percent($0.referenceExtraction) } }
         row("span extraction beyond the reference") { $0.beyondReference.map { AuditTable.percent($0.spanExtraction) } }
+        row("sampled extraction, reference model") { $0.beyondReference?.referenceSampledExtraction.map(AuditTable.percent) }
+        row("sampled extraction beyond the reference") { $0.beyondReference?.sampledExtraction.map(AuditTable.percent) }
         row("membership AUC, loss") { r in r.membership.map { auc($0.lossAUC) } }
         row("membership AUC, min-k") { r in r.membership.map { auc($0.minKAUC) + String(format: " (k %.0f%%)", $0.k * 100) } }
         row("membership AUC, identifiers") { r in r.membership?.identifiers.map { auc($0.lossAUC) } }

@@ -50,6 +50,31 @@ final class CounterfactualAuditTests: XCTestCase {
         XCTAssertEqual(selfReport.spanExtraction, report.spanExtraction)
         XCTAssertEqual(selfReport.tokenRegurgitation, report.tokenRegurgitation)
         XCTAssertNil(try audit(memorizing).beyondReference)
+        XCTAssertNil(beyond.sampledExtraction, "no sampling, no sampled figure")
+
+        // Sampled extraction beyond the reference: the reference samples the same prompts with the same seeds, so
+        // against itself it reproduces every sampled hit, and nothing is beyond it.
+        var sampling = settings()
+        sampling.samples = 3
+        sampling.temperature = 1.5
+        let sampledSelf = try Auditor(model: memorizing.model, tokenizer: memorizing.tokenizer, settings: sampling,
+                                      reference: itself).audit(stage: "t", memorized: memorizing.train, heldOut: nil)
+        let sampledSelfBeyond = try XCTUnwrap(sampledSelf.beyondReference)
+        XCTAssertEqual(try XCTUnwrap(sampledSelfBeyond.referenceSampledExtraction), try XCTUnwrap(sampledSelf.sampledExtraction))
+        XCTAssertEqual(try XCTUnwrap(sampledSelfBeyond.sampledExtraction).count, 0)
+        XCTAssertGreaterThan(try XCTUnwrap(sampledSelf.sampledExtraction).count, report.spanExtraction.count,
+                             "sampling reproduces spans the greedy attempt misses")
+        // Against the untrained model: every greedy hit is beyond it, and the beyond figure is the model's own
+        // sampled figure less what the reference also samples.
+        let sampledUntrained = try Auditor(model: memorizing.model, tokenizer: memorizing.tokenizer, settings: sampling,
+                                           reference: untrained.model).audit(stage: "t", memorized: memorizing.train, heldOut: nil)
+        let untrainedBeyond = try XCTUnwrap(sampledUntrained.beyondReference)
+        let sampledBeyond = try XCTUnwrap(untrainedBeyond.sampledExtraction)
+        XCTAssertEqual(sampledUntrained.sampledExtraction, sampledSelf.sampledExtraction)
+        XCTAssertGreaterThanOrEqual(sampledBeyond.count, report.spanExtraction.count)
+        XCTAssertLessThanOrEqual(sampledBeyond.count, try XCTUnwrap(sampledUntrained.sampledExtraction).count)
+        XCTAssertGreaterThanOrEqual(sampledBeyond.count + (untrainedBeyond.referenceSampledExtraction?.count ?? 0),
+                                    try XCTUnwrap(sampledUntrained.sampledExtraction).count)
         // The reference attack: against an untrained reference the memorized notes stand out as much as by their
         // loss; against itself every calibrated score is 0, chance.
         XCTAssertGreaterThan(try XCTUnwrap(report.membership?.referenceLossAUC), 0.9)

@@ -88,8 +88,21 @@ public struct ReferenceExtractionFigure: Sendable, Equatable, Codable {
     public var spanExtractionByLabel: [String: RateFigure] = [:]
     /// Extracted by the reference itself (greedy, the same prompts).
     public var referenceExtraction = RateFigure()
+    /// With sampled extraction: extracted by the audited model greedily or in one of its samples, and by the
+    /// reference in neither (the reference samples the same prompts with the same seeds).
+    public var sampledExtraction: RateFigure?
+    /// With sampled extraction: what the reference extracts greedily or in one of its samples.
+    public var referenceSampledExtraction: RateFigure?
 
     public init() {}
+
+    mutating func addSampled(extracted: Bool, byReference: Bool) {
+        var beyond = sampledExtraction ?? RateFigure(), own = referenceSampledExtraction ?? RateFigure()
+        beyond.add(extracted && !byReference)
+        own.add(byReference)
+        sampledExtraction = beyond
+        referenceSampledExtraction = own
+    }
 
     mutating func add(label: String, extracted: Bool, byReference: Bool) {
         spanExtraction.add(extracted && !byReference)

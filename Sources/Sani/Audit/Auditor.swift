@@ -309,11 +309,13 @@ public struct Auditor {
                 try zip(Generator.generate($0, requests: greedyRequests, batchSize: batch), truths).map { $0.tokens == $1 }
             }
             // A span the greedy attempt reproduces counts as extracted by sampling too: only the others are sampled.
-            var sampledHits = [Bool](repeating: false, count: group.count)
-            if samples > 0 {
+            // The reference samples the same prompts with the same seeds.
+            func sampled(_ decoder: any IncrementalDecoder, greedyHits: [Bool]) throws -> [Bool] {
+                var sampledHits = greedyHits
+                guard samples > 0 else { return sampledHits }
                 var requests: [GenerationRequest] = []
                 var owners: [Int] = []
-                for (k, request) in greedyRequests.enumerated() where !hits[k] {
+                for (k, request) in greedyRequests.enumerated() where !greedyHits[k] {
                     for attempt in 0..<samples {
                         var r = request
                         r.seed = Self.samplingSeed(settings.seed, span: i + k, attempt: attempt, attempts: samples)
@@ -324,7 +326,12 @@ public struct Auditor {
                 let sampling = SamplingSettings(temperature: settings.temperature)
                 let results = try Generator.generate(decoder, requests: requests, sampling: sampling, batchSize: batch)
                 for (result, k) in zip(results, owners) where result.tokens == truths[k] { sampledHits[k] = true }
+                return sampledHits
             }
+            let sampledHits = try sampled(decoder, greedyHits: hits)
+            let referenceSampledHits = try samples > 0 ? reference.map { reference in
+                try sampled(reference, greedyHits: referenceHits ?? [])
+            } : nil
             for (k, s) in group.enumerated() {
                 let hit = hits[k]
                 tally.greedy.add(hit)
@@ -332,7 +339,10 @@ public struct Auditor {
                 if let referenceHits {
                     tally.beyondReference?.add(label: s.label, extracted: hit, byReference: referenceHits[k])
                 }
-                if samples > 0 { tally.sampled.add(hit || sampledHits[k]) }
+                if let referenceSampledHits {
+                    tally.beyondReference?.addSampled(extracted: sampledHits[k], byReference: referenceSampledHits[k])
+                }
+                if samples > 0 { tally.sampled.add(sampledHits[k]) }
                 if hit && settings.includeExamples && tally.examples.count < 20 {
                     tally.examples.append(AuditExample(label: s.label, record: s.record,
                                                        expected: tokenizer.decode(truths[k].map(Int.init)),

@@ -241,6 +241,8 @@ class BeyondReference:
     span_extraction: Rate = _json("spanExtraction")
     span_extraction_by_label: Dict[str, Rate] = _json("spanExtractionByLabel")
     reference_extraction: Rate = _json("referenceExtraction")
+    sampled_extraction: Optional[Rate] = _json("sampledExtraction", default=None)
+    reference_sampled_extraction: Optional[Rate] = _json("referenceSampledExtraction", default=None)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -313,6 +315,8 @@ _CONVERTERS = {
     ("BeyondReference", "span_extraction"): lambda v: _build(Rate, v),
     ("BeyondReference", "span_extraction_by_label"): _rates,
     ("BeyondReference", "reference_extraction"): lambda v: _build(Rate, v),
+    ("BeyondReference", "sampled_extraction"): lambda v: _build(Rate, v),
+    ("BeyondReference", "reference_sampled_extraction"): lambda v: _build(Rate, v),
     ("SanitizationReport", "before"): lambda v: _build(Audit, v),
     ("SanitizationReport", "after"): lambda v: _build(Audit, v),
     ("SanitizationReport", "epochs"): lambda v: [_build(Audit, a) for a in v],
