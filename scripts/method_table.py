@@ -62,6 +62,7 @@ def figures(audit, report=None):
         "relearned_direct": direct(relearned_by_label) if relearned_by_label else None,
         "beyond": rate(field(audit, report, "beyondReference", "spanExtraction")),
         "sampled_beyond": rate(field(audit, report, "beyondReference", "sampledExtraction")),
+        "relearned_beyond": rate(field(audit, report, "relearned", "beyondReference", "spanExtraction")),
         "id_mia": field(audit, report, "membership", "identifiers", "lossAUC"),
         "ref_mia": field(audit, report, "membership", "referenceLossAUC"),
         "tokens": rate(audit["tokenRegurgitation"]),
@@ -137,6 +138,9 @@ def floor_bars(f):
         out.append(f"sampled beyond the general model ≤{100 * SAMPLED_MAX:g} % "
                    f"{mark(f['sampled_beyond'], lambda v: v <= SAMPLED_MAX)}")
     out.append(f"identifier MIA within 0.5 ± {MIA_MAX - 0.5:g} {mark(f['id_mia'], lambda v: abs(v - 0.5) <= MIA_MAX - 0.5)}")
+    if f["relearned_beyond"] is not None:
+        out.append(f"relearned beyond the relearned general model ≤{100 * RELEARNED_MAX:g} % "
+                   f"{mark(f['relearned_beyond'], lambda v: v <= RELEARNED_MAX)}")
     if f["relearned_direct"] is not None:
         c, t = f["relearned_direct"]
         out.append(f"direct identifiers after relearning ≤{100 * RELEARNED_MAX:g} % "
@@ -149,7 +153,7 @@ def floor_line(label, f):
     ref_mia = DASH if f["ref_mia"] is None else f"{f['ref_mia']:.3f}"
     return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {percent(f['sampled_beyond'])} "
             f"| {id_mia} | {ref_mia} "
-            f"| {count(f['relearned_direct'])} |")
+            f"| {count(f['relearned_direct'])} | {percent(f['relearned_beyond'])} |")
 
 
 def main():
@@ -207,8 +211,9 @@ def main():
           "membership AUC of the identifiers alone; direct identifiers extracted after the relearning attack.")
     print()
     print("| model | direct identifiers, greedy | beyond the general model | sampled, beyond the general model "
-          "| identifier MIA AUC | MIA AUC against the general model | direct identifiers after relearning |")
-    print("|---|---|---|---|---|---|---|")
+          "| identifier MIA AUC | MIA AUC against the general model | direct identifiers after relearning "
+          "| after relearning, beyond the general model relearned the same way |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, f, _, _ in rows:
         print(floor_line(label, f))
     print()

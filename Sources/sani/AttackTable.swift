@@ -40,6 +40,12 @@ enum AttackTable {
         row("span extraction after relearning") { r in
             r.relearned.map { "\(AuditTable.percent($0.spanExtraction)) after \($0.steps) steps" }
         }
+        row("after relearning, reference relearned too") { r in
+            r.relearned?.beyondReference.map { AuditTable.percent($0.referenceExtraction) }
+        }
+        row("after relearning, beyond the reference") { r in
+            r.relearned?.beyondReference.map { AuditTable.percent($0.spanExtraction) }
+        }
         return AuditTable.table(rows).joined(separator: "\n")
     }
 }

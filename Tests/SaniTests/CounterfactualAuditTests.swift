@@ -75,6 +75,34 @@ final class CounterfactualAuditTests: XCTestCase {
         XCTAssertLessThanOrEqual(sampledBeyond.count, try XCTUnwrap(sampledUntrained.sampledExtraction).count)
         XCTAssertGreaterThanOrEqual(sampledBeyond.count + (untrainedBeyond.referenceSampledExtraction?.count ?? 0),
                                     try XCTUnwrap(sampledUntrained.sampledExtraction).count)
+        // The relearning attack beyond the reference: the reference is relearned the same way, so against itself
+        // it reproduces every relearned hit; against the untrained model, what it extracts is beyond it.
+        var relearning = settings()
+        relearning.attacks?.relearnSteps = 3
+        func relearned(against reference: any LanguageModel) throws -> RelearningFigure {
+            let report = try Auditor(model: memorizing.model, tokenizer: memorizing.tokenizer, settings: relearning,
+                                     reference: reference)
+                .audit(stage: "t", memorized: memorizing.train, heldOut: memorizing.heldOut)
+            return try XCTUnwrap(report.relearned)
+        }
+        let relearnedSelf = try relearned(against: itself)
+        let relearnedSelfBeyond = try XCTUnwrap(relearnedSelf.beyondReference)
+        XCTAssertGreaterThan(relearnedSelf.spanExtraction.count, 0)
+        XCTAssertEqual(relearnedSelfBeyond.referenceExtraction, relearnedSelf.spanExtraction)
+        XCTAssertEqual(relearnedSelfBeyond.spanExtraction.count, 0)
+        let relearnedUntrained = try relearned(against: untrained.model)
+        XCTAssertEqual(relearnedUntrained.spanExtraction, relearnedSelf.spanExtraction,
+                       "the reference's relearning leaves the audited model's alone")
+        let relearnedBeyond = try XCTUnwrap(relearnedUntrained.beyondReference)
+        XCTAssertEqual(relearnedBeyond.spanExtraction.total, relearnedUntrained.spanExtraction.total)
+        XCTAssertLessThanOrEqual(relearnedBeyond.spanExtraction.count, relearnedUntrained.spanExtraction.count)
+        XCTAssertGreaterThanOrEqual(relearnedBeyond.spanExtraction.count + relearnedBeyond.referenceExtraction.count,
+                                    relearnedUntrained.spanExtraction.count)
+        XCTAssertGreaterThan(relearnedBeyond.spanExtraction.count, 0)
+        // The reference model's own parameters are back as they were.
+        let untrainedAgain = try AttackAuditTests.work(model: untrainedFolder, dir: dir)
+        XCTAssertEqual(untrained.model.parameters.values.array, untrainedAgain.model.parameters.values.array)
+
         // The reference attack: against an untrained reference the memorized notes stand out as much as by their
         // loss; against itself every calibrated score is 0, chance.
         XCTAssertGreaterThan(try XCTUnwrap(report.membership?.referenceLossAUC), 0.9)

@@ -71,6 +71,9 @@ public struct RelearningFigure: Sendable, Equatable, Codable {
     public var learningRate: Double
     public var spanExtraction: RateFigure
     public var spanExtractionByLabel: [String: RateFigure]
+    /// With a reference model: the reference relearned the same way (same notes, steps and batches), and the spans
+    /// the relearned audited model reproduces that the relearned reference does not.
+    public var beyondReference: ReferenceExtractionFigure?
 
     public init(steps: Int, learningRate: Double, spanExtraction: RateFigure, spanExtractionByLabel: [String: RateFigure]) {
         self.steps = steps; self.learningRate = learningRate; self.spanExtraction = spanExtraction

@@ -5,7 +5,8 @@ extension Auditor {
     /// Work units the attacks add to an audit's progress.
     func attackWork(spans: Int, exposureSpans: Int, heldOut: Bool) -> Int {
         guard let attacks = settings.attacks else { return 0 }
-        let relearning = heldOut && attacks.relearnSteps > 0 ? attacks.relearnSteps + spans : 0
+        let relearning = heldOut && attacks.relearnSteps > 0
+            ? (reference?.decoder == nil ? 1 : 2) * attacks.relearnSteps + spans : 0
         return 2 * spans + exposureSpans + relearning
     }
 
@@ -22,17 +23,28 @@ extension Auditor {
                                            advanced: advanced)
         }
         if let heldOut, attacks.relearnSteps > 0 {
-            let attack = RelearningAttack(model: model, steps: attacks.relearnSteps, batchSize: attacks.relearnBatchSize,
-                                          learningRate: attacks.relearnLearningRate,
-                                          sequenceLength: attacks.relearnSequenceLength, seed: settings.seed)
-            var relearned = ExtractionTally()
-            try attack.whileRelearned(on: heldOut, isCancelled: isCancelled, advanced: advanced) {
-                try extract(spans, from: memorized, decoder: decoder, prefix: settings.prefixTokens, samples: 0,
-                            into: &relearned, advanced: advanced)
+            func attack(on target: any LanguageModel) -> RelearningAttack {
+                RelearningAttack(model: target, steps: attacks.relearnSteps, batchSize: attacks.relearnBatchSize,
+                                 learningRate: attacks.relearnLearningRate,
+                                 sequenceLength: attacks.relearnSequenceLength, seed: settings.seed)
             }
-            report.relearned = RelearningFigure(steps: attacks.relearnSteps, learningRate: attacks.relearnLearningRate,
-                                                spanExtraction: relearned.greedy,
-                                                spanExtractionByLabel: relearned.greedyByLabel)
+            var relearned = ExtractionTally()
+            try attack(on: model).whileRelearned(on: heldOut, isCancelled: isCancelled, advanced: advanced) {
+                // With a reference, it is relearned the same way, and both decode the same prompts.
+                if let reference, let referenceDecoder = reference.decoder {
+                    try attack(on: reference).whileRelearned(on: heldOut, isCancelled: isCancelled, advanced: advanced) {
+                        try extract(spans, from: memorized, decoder: decoder, prefix: settings.prefixTokens, samples: 0,
+                                    into: &relearned, reference: referenceDecoder, advanced: advanced)
+                    }
+                } else {
+                    try extract(spans, from: memorized, decoder: decoder, prefix: settings.prefixTokens, samples: 0,
+                                into: &relearned, advanced: advanced)
+                }
+            }
+            var figure = RelearningFigure(steps: attacks.relearnSteps, learningRate: attacks.relearnLearningRate,
+                                          spanExtraction: relearned.greedy, spanExtractionByLabel: relearned.greedyByLabel)
+            figure.beyondReference = relearned.beyondReference
+            report.relearned = figure
         }
     }
 
