@@ -177,6 +177,8 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var flags: MethodFlags
     @Option(help: "Span-extraction prompts decoded together (1: one at a time; the figures do not depend on it).")
     var generationBatch = AuditSettings().generationBatch
+    @Flag(inversion: .prefixedNo, help: "With --reference and the attacks: sample and relearn the reference as the model is, to read sampled extraction and the relearning attack beyond it (about doubles their cost).")
+    var referenceAttacks = true
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func run() throws {
@@ -193,6 +195,7 @@ struct AuditCommand: ParsableCommand {
             var settings = work.model.objective == .causal ? PreparedWork.finalAuditSettings(options)
                 : PreparedWork.auditSettings(options)
             settings.generationBatch = generationBatch
+            settings.attacks?.againstReference = referenceAttacks
             let referenceModel = try reference.map {
                 try Sanitizer.loadBase(URL(fileURLWithPath: $0), like: work.model, role: "the reference model")
             }

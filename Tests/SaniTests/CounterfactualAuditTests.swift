@@ -99,6 +99,16 @@ final class CounterfactualAuditTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(relearnedBeyond.spanExtraction.count + relearnedBeyond.referenceExtraction.count,
                                     relearnedUntrained.spanExtraction.count)
         XCTAssertGreaterThan(relearnedBeyond.spanExtraction.count, 0)
+        // Without the reference attacks, neither is read beyond the reference (greedy extraction still is).
+        var plain = relearning
+        plain.samples = 2
+        plain.attacks?.againstReference = false
+        let plainReport = try Auditor(model: memorizing.model, tokenizer: memorizing.tokenizer, settings: plain,
+                                      reference: untrained.model)
+            .audit(stage: "t", memorized: memorizing.train, heldOut: memorizing.heldOut)
+        XCTAssertNil(try XCTUnwrap(plainReport.relearned).beyondReference)
+        XCTAssertNil(try XCTUnwrap(plainReport.beyondReference).sampledExtraction)
+        XCTAssertEqual(try XCTUnwrap(plainReport.relearned).spanExtraction, relearnedUntrained.spanExtraction)
         // The reference model's own parameters are back as they were.
         let untrainedAgain = try AttackAuditTests.work(model: untrainedFolder, dir: dir)
         XCTAssertEqual(untrained.model.parameters.values.array, untrainedAgain.model.parameters.values.array)

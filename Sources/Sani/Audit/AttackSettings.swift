@@ -17,6 +17,10 @@ public struct AttackSettings: Sendable, Equatable {
     public var relearnLearningRate: Double = 1e-4
     /// Tokens per sequence of the relearning fine-tune.
     public var relearnSequenceLength: Int = 128
+    /// With a reference model: sample it as the audited model is sampled and relearn it as the audited model is
+    /// relearned, so that sampled extraction and the relearning attack are also read beyond the reference (about
+    /// doubles the cost of both).
+    public var againstReference: Bool = true
 
     public init() {}
 }

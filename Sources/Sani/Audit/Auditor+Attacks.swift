@@ -6,7 +6,7 @@ extension Auditor {
     func attackWork(spans: Int, exposureSpans: Int, heldOut: Bool) -> Int {
         guard let attacks = settings.attacks else { return 0 }
         let relearning = heldOut && attacks.relearnSteps > 0
-            ? (reference?.decoder == nil ? 1 : 2) * attacks.relearnSteps + spans : 0
+            ? (reference?.decoder == nil || !attacks.againstReference ? 1 : 2) * attacks.relearnSteps + spans : 0
         return 2 * spans + exposureSpans + relearning
     }
 
@@ -31,7 +31,7 @@ extension Auditor {
             var relearned = ExtractionTally()
             try attack(on: model).whileRelearned(on: heldOut, isCancelled: isCancelled, advanced: advanced) {
                 // With a reference, it is relearned the same way, and both decode the same prompts.
-                if let reference, let referenceDecoder = reference.decoder {
+                if attacks.againstReference, let reference, let referenceDecoder = reference.decoder {
                     try attack(on: reference).whileRelearned(on: heldOut, isCancelled: isCancelled, advanced: advanced) {
                         try extract(spans, from: memorized, decoder: decoder, prefix: settings.prefixTokens, samples: 0,
                                     into: &relearned, reference: referenceDecoder, advanced: advanced)

@@ -329,7 +329,8 @@ public struct Auditor {
                 return sampledHits
             }
             let sampledHits = try sampled(decoder, greedyHits: hits)
-            let referenceSampledHits = try samples > 0 ? reference.map { reference in
+            let sampleReference = samples > 0 && settings.attacks?.againstReference == true
+            let referenceSampledHits = try sampleReference ? reference.map { reference in
                 try sampled(reference, greedyHits: referenceHits ?? [])
             } : nil
             for (k, s) in group.enumerated() {
