@@ -222,7 +222,8 @@ erase-only|\`erase-only\`, L = 1, r = 0.5|--method erase-only --no-attacks
 forget-base-L4|targeted forgetting against the model (the default before) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-erase-whole-blocks --forget-against model
 forget-base-L4-2ep|targeted forgetting against the model (the default before) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-erase-whole-blocks --forget-against model
 sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 0 --no-attacks --no-erase-whole-blocks
-default-base-L4|the new defaults with \`--base-model\` (SmolLM2 itself): whole blocks, forgetting against the base (λ = 0.3), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1"
+default-base-L4|the new defaults with \`--base-model\` (SmolLM2 itself): whole blocks, forgetting against the base (λ = 0.3), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-attacks
+default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (the default count)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 2 --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 10 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
