@@ -329,10 +329,10 @@ public struct Auditor {
                 return sampledHits
             }
             let sampledHits = try sampled(decoder, greedyHits: hits)
-            let sampleReference = samples > 0 && settings.attacks?.againstReference == true
-            let referenceSampledHits = try sampleReference ? reference.map { reference in
-                try sampled(reference, greedyHits: referenceHits ?? [])
-            } : nil
+            var referenceSampledHits: [Bool]?
+            if samples > 0, settings.attacks?.againstReference == true, let reference, let referenceHits {
+                referenceSampledHits = try sampled(reference, greedyHits: referenceHits)
+            }
             for (k, s) in group.enumerated() {
                 let hit = hits[k]
                 tally.greedy.add(hit)
