@@ -45,10 +45,7 @@ public final class GPT2Model: @unchecked Sendable {
     // MARK: - Forward
 
     private func prepare(batch: Int, length: Int) throws -> GPT2Activations {
-        guard batch > 0, length > 0 else { throw EngineError.invalidArgument("batch and length must be positive") }
-        guard length <= config.maxPositions else {
-            throw EngineError.invalidArgument("sequence length \(length) exceeds the model's \(config.maxPositions) positions")
-        }
+        try checkShape(batch: batch, length: length)
         if let a = activations, a.batch == batch, a.length == length { return a }
         activations = nil
         let a = GPT2Activations(config: config, batch: batch, length: length)
