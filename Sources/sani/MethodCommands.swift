@@ -191,16 +191,14 @@ struct AuditCommand: ParsableCommand {
         let bar = TerminalProgress()
         let report = try reportingErrors { () -> AuditReport in
             let work = try PreparedWork(inputs: inputs, options: options)
-            // A masked model is audited as the method audits it (the attacks are for causal models).
-            var settings = work.model.objective == .causal ? PreparedWork.finalAuditSettings(options)
-                : PreparedWork.auditSettings(options)
+            var settings = PreparedWork.finalAuditSettings(options)
             settings.generationBatch = generationBatch
             settings.attacks?.againstReference = referenceAttacks
             let referenceModel = try reference.map {
                 try Sanitizer.loadBase(URL(fileURLWithPath: $0), like: work.model, role: "the reference model")
             }
             let auditor = Auditor(model: work.model, tokenizer: work.tokenizer, settings: settings,
-                                  reference: work.model.objective == .causal ? referenceModel : nil)
+                                  reference: referenceModel)
             return try auditor.audit(stage: "audit", memorized: work.train, heldOut: work.heldOut,
                                      heldOutSplit: work.heldOutSplit) { done, total in
                 bar.update(SanitizationProgress(phase: .audit, epoch: nil, epochs: 0, step: done, steps: total,

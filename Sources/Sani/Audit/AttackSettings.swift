@@ -1,5 +1,6 @@
-/// The stronger attacks an audit can run on top of its ordinary figures (causal models; a masked model's report
-/// leaves them nil).
+/// The stronger attacks an audit can run on top of its ordinary figures. A masked model (BERT) is attacked with
+/// membership inference (its records' masked-token log-probabilities), the relearning attack (masked-LM loss) and,
+/// with a reference, span filling beyond the reference; extraction by prefix and exposure are for causal models.
 public struct AttackSettings: Sendable, Equatable {
     /// Membership inference of training records against held-out notes (needs held-out notes).
     public var membership: Bool = true

@@ -12,7 +12,8 @@ import SaniEngine
 ///   `utilityMaskRate` of its neighbours; cross-entropy (perplexity) and top-1 accuracy on them.
 extension Auditor {
     struct MaskedProbe {
-        enum Kind { case token(String), span(String), utility }
+        /// `score`: only read for membership (its tokens are sensitive or not), counted in no other figure.
+        enum Kind { case token(String), span(String), utility, score(sensitive: Bool) }
         let kind: Kind
         let record: Int
         /// Window of the record fed to the model.
@@ -20,6 +21,18 @@ extension Auditor {
         let length: Int
         /// Masked positions, in record coordinates.
         let positions: [Int]
+
+        /// The same question, read for membership only (`sensitive` nil: as sensitive as its kind says).
+        func scoring(sensitive: Bool? = nil) -> MaskedProbe {
+            let isSensitive: Bool
+            switch kind {
+            case .token: isSensitive = sensitive ?? true
+            case .score(let s): isSensitive = sensitive ?? s
+            case .span, .utility: isSensitive = sensitive ?? false
+            }
+            return MaskedProbe(kind: .score(sensitive: isSensitive), record: record, start: start, length: length,
+                               positions: positions)
+        }
     }
 
     func auditMasked(stage: String, memorized: TokenizedCorpus, heldOut: TokenizedCorpus?, heldOutSplit: String,
@@ -28,9 +41,12 @@ extension Auditor {
         let scheme = try TrainingScheme(model: model, tokenizer: tokenizer)
         guard let masking = scheme.masking else { throw SaniError.model("the model has no mask token") }
         let context = max(2, min(settings.maskedWindow, model.maxPositions))
+        // The attacks need held-out notes (membership and relearning both read them).
+        let attacks = heldOut == nil ? nil : settings.attacks
+        let membership = attacks?.membership == true
 
-        var memorizedProbes = tokenProbes(memorized, context: context)
-        memorizedProbes += selectSpans(memorized).map { s in
+        let tokenProbes = self.tokenProbes(memorized, context: context)
+        let spanProbes = selectSpans(memorized).map { s in
             // A span longer than the window is cut to what the window holds, with one token of context.
             let range = s.range.lowerBound..<min(s.range.upperBound, s.range.lowerBound + context - 1)
             let (start, length) = window(around: range, count: memorized.records[s.record].ids.count, context: context)
@@ -38,24 +54,159 @@ extension Auditor {
         }
         let utilityCorpus = heldOut ?? memorized
         let utilityProbes = self.utilityProbes(utilityCorpus, masking: masking, context: context)
-        let total = memorizedProbes.count + utilityProbes.count
+        // Membership reads every token of every record: the ordinary ones as utility reads them (masked with a
+        // seeded share of their neighbours), the sensitive ones masked alone, on both sides.
+        let memberScoreProbes = membership
+            ? self.utilityProbes(memorized, masking: masking, context: context).map { $0.scoring(sensitive: false) } : []
+        let nonMemberScoreProbes = membership && heldOut != nil
+            ? self.tokenProbes(heldOut!, context: context).map { $0.scoring(sensitive: true) } : []
+        let relearning = attacks.map { $0.relearnSteps > 0 } ?? false
+        let againstReference = attacks?.againstReference == true && reference != nil
+        var total = tokenProbes.count + spanProbes.count + utilityProbes.count
+            + memberScoreProbes.count + nonMemberScoreProbes.count
+        if againstReference {
+            total += tokenProbes.count + spanProbes.count
+                + (membership ? memberScoreProbes.count + utilityProbes.count + nonMemberScoreProbes.count : 0)
+        }
+        if relearning, let attacks {
+            total += (againstReference ? 2 : 1) * (attacks.relearnSteps + spanProbes.count)
+        }
         var done = 0
-        var tally = MaskedTally()
-        for (corpus, probes) in [(memorized, memorizedProbes), (utilityCorpus, utilityProbes)] {
-            try run(probes, in: corpus, maskID: masking.maskID, into: &tally) { n in
-                done += n; progress(done, total)
-                if isCancelled() { throw SaniError.cancelled }
+        func advanced(_ n: Int) throws {
+            done += n; progress(done, total)
+            if isCancelled() { throw SaniError.cancelled }
+        }
+        // The ordinary questions run in the batches they always run in (the attacks change no ordinary figure);
+        // the membership-only questions run on their own.
+        var tally = MaskedTally(recordsWithScores: membership ? memorized.records.count : nil)
+        try run(tokenProbes + spanProbes, in: memorized, maskID: masking.maskID, into: &tally, advanced: advanced)
+        try run(memberScoreProbes, in: memorized, maskID: masking.maskID, into: &tally, advanced: advanced)
+        var utilityTally = MaskedTally(recordsWithScores: membership ? utilityCorpus.records.count : nil)
+        try run(utilityProbes, in: utilityCorpus, maskID: masking.maskID, into: &utilityTally, advanced: advanced)
+        try run(nonMemberScoreProbes, in: utilityCorpus, maskID: masking.maskID, into: &utilityTally,
+                advanced: advanced)
+        tally.answers.lossSum = utilityTally.answers.lossSum
+        tally.answers.utilityPositions = utilityTally.answers.utilityPositions
+        tally.answers.utilityCorrect = utilityTally.answers.utilityCorrect
+        model.releaseActivations()
+        var report = report(stage: stage, tally: tally.answers, extraction: tally.extraction,
+                            split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
+        guard let attacks, let heldOut else { return report }
+
+        // The reference answers the same questions in the same batches: the spans this model fills in and the
+        // reference does not, and (membership) each record's score under the reference.
+        let referenceAuditor = reference.map { Auditor(model: $0, tokenizer: tokenizer, settings: settings) }
+        var referenceMembers = MaskedTally(recordsWithScores: memorized.records.count)
+        var referenceNonMembers = MaskedTally(recordsWithScores: heldOut.records.count)
+        if againstReference, let referenceAuditor {
+            try referenceAuditor.run(tokenProbes + spanProbes, in: memorized, maskID: masking.maskID,
+                                     into: &referenceMembers, advanced: advanced)
+            report.beyondReference = beyond(tally.spanOutcomes, referenceMembers.spanOutcomes, probes: spanProbes)
+            if membership {
+                try referenceAuditor.run(memberScoreProbes, in: memorized, maskID: masking.maskID,
+                                         into: &referenceMembers, advanced: advanced)
+                try referenceAuditor.run(utilityProbes, in: heldOut, maskID: masking.maskID,
+                                         into: &referenceNonMembers, advanced: advanced)
+                try referenceAuditor.run(nonMemberScoreProbes, in: heldOut, maskID: masking.maskID,
+                                         into: &referenceNonMembers, advanced: advanced)
+            }
+            referenceAuditor.model.releaseActivations()
+        }
+        if membership, let members = tally.recordLogProbabilities,
+           let nonMembers = utilityTally.recordLogProbabilities {
+            report.membership = MembershipInference.figure(members: members, nonMembers: nonMembers,
+                                                           k: attacks.minKFraction)
+            if let sensitive = tally.recordSensitiveLogProbabilities,
+               let heldOutSensitive = utilityTally.recordSensitiveLogProbabilities {
+                report.membership?.identifiers = MembershipInference.identifierFigure(
+                    members: sensitive, nonMembers: heldOutSensitive)
+            }
+            if againstReference {
+                // The reference attack: each record's score calibrated by the reference's score on the same questions.
+                report.membership?.referenceLossAUC = MembershipInference.referenceAUC(
+                    members: members, nonMembers: nonMembers,
+                    referenceMembers: referenceMembers.recordLogProbabilities ?? [],
+                    referenceNonMembers: referenceNonMembers.recordLogProbabilities ?? [])
             }
         }
+        if relearning {
+            // The relearning attack, with the masked-LM loss on the held-out notes; the span probes asked again.
+            func attack(on target: any LanguageModel) -> RelearningAttack {
+                RelearningAttack(model: target, steps: attacks.relearnSteps, batchSize: attacks.relearnBatchSize,
+                                 learningRate: attacks.relearnLearningRate,
+                                 sequenceLength: min(attacks.relearnSequenceLength, context), seed: settings.seed,
+                                 scheme: scheme)
+            }
+            var relearned = MaskedTally()
+            try attack(on: model).whileRelearned(on: heldOut, isCancelled: isCancelled, advanced: advanced) {
+                try run(spanProbes, in: memorized, maskID: masking.maskID, into: &relearned, advanced: advanced)
+            }
+            var figure = RelearningFigure(steps: attacks.relearnSteps, learningRate: attacks.relearnLearningRate,
+                                          spanExtraction: relearned.extraction.greedy,
+                                          spanExtractionByLabel: relearned.extraction.greedyByLabel)
+            if againstReference, let referenceAuditor, let referenceModel = reference {
+                var referenceRelearned = MaskedTally()
+                try attack(on: referenceModel).whileRelearned(on: heldOut, isCancelled: isCancelled,
+                                                              advanced: advanced) {
+                    try referenceAuditor.run(spanProbes, in: memorized, maskID: masking.maskID,
+                                             into: &referenceRelearned, advanced: advanced)
+                }
+                figure.beyondReference = beyond(relearned.spanOutcomes, referenceRelearned.spanOutcomes,
+                                                probes: spanProbes, sampled: false)
+            }
+            report.relearned = figure
+        }
         model.releaseActivations()
-        return report(stage: stage, tally: tally.answers, extraction: tally.extraction,
-                      split: heldOut == nil ? "corpus" : heldOutSplit, started: started)
+        progress(total, total)
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    /// The spans filled in by one model and not by the other, probe by probe (`outcomes` keyed by probe index).
+    private func beyond(_ own: [SpanKey: SpanOutcome], _ reference: [SpanKey: SpanOutcome], probes: [MaskedProbe],
+                        sampled: Bool = true) -> ReferenceExtractionFigure {
+        var figure = ReferenceExtractionFigure()
+        for probe in probes {
+            guard case .span(let label) = probe.kind, let mine = own[SpanKey(probe)],
+                  let theirs = reference[SpanKey(probe)] else { continue }
+            figure.add(label: label, extracted: mine.greedy, byReference: theirs.greedy)
+            if sampled, settings.samples > 0 {
+                figure.addSampled(extracted: mine.sampled, byReference: theirs.sampled)
+            }
+        }
+        return figure
+    }
+
+    /// A span question: its record and first masked position.
+    struct SpanKey: Hashable {
+        let record: Int
+        let position: Int
+        init(_ probe: MaskedProbe) { record = probe.record; position = probe.positions.first ?? -1 }
+    }
+
+    struct SpanOutcome {
+        var greedy: Bool
+        /// Greedy or one of the sampled fillings.
+        var sampled: Bool
     }
 
     struct MaskedTally {
         /// Token regurgitation and utility, tallied as the causal audit tallies them.
         var answers = TeacherForcedTally()
         var extraction = ExtractionTally()
+        /// Per span question, whether it was filled in.
+        var spanOutcomes: [SpanKey: SpanOutcome] = [:]
+        /// Per record, the log-probability of each token a token, utility or scoring probe asked (membership).
+        var recordLogProbabilities: [[Float]]?
+        /// Per record, the log-probability of each sensitive token asked.
+        var recordSensitiveLogProbabilities: [[Float]]?
+
+        init(recordsWithScores records: Int? = nil) {
+            if let records {
+                recordLogProbabilities = Array(repeating: [], count: records)
+                recordSensitiveLogProbabilities = recordLogProbabilities
+            }
+        }
     }
 
     /// The window of at most `context` tokens of a record of `count` tokens that centres `range`.
@@ -112,7 +263,7 @@ extension Auditor {
     }
 
     /// Runs `probes` in batches of equal window length and tallies the answers.
-    private func run(_ probes: [MaskedProbe], in corpus: TokenizedCorpus, maskID: Int32, into tally: inout MaskedTally,
+    func run(_ probes: [MaskedProbe], in corpus: TokenizedCorpus, maskID: Int32, into tally: inout MaskedTally,
                      advanced: (Int) throws -> Void) throws {
         let order = probes.indices.sorted {
             (probes[$0].length, probes[$0].record, probes[$0].start, $0) > (probes[$1].length, probes[$1].record, probes[$1].start, $1)
@@ -142,6 +293,23 @@ extension Auditor {
                 let rowsOfProbe = Array(firstRow[b]..<(firstRow[b] + probe.positions.count))
                 let predicted = rowsOfProbe.map { Int32(logits.argmax($0)) }
                 let truth = probe.positions.map { ids[$0] }
+                if tally.recordLogProbabilities != nil {
+                    let sensitive: Bool
+                    switch probe.kind {
+                    case .token: sensitive = true
+                    case .score(let s): sensitive = s
+                    case .utility: sensitive = false
+                    case .span: sensitive = false
+                    }
+                    if case .span = probe.kind {} else {
+                        for (row, target) in zip(rowsOfProbe, truth) {
+                            let x = logits.buffer.pointer + row * logits.vocabulary
+                            let logProbability = x[Int(target)] - CrossEntropy.logSumExp(x, logits.vocabulary)
+                            tally.recordLogProbabilities?[probe.record].append(logProbability)
+                            if sensitive { tally.recordSensitiveLogProbabilities?[probe.record].append(logProbability) }
+                        }
+                    }
+                }
                 switch probe.kind {
                 case .token(let label):
                     let hit = predicted == truth
@@ -151,9 +319,12 @@ extension Auditor {
                     let hit = predicted == truth
                     tally.extraction.greedy.add(hit)
                     tally.extraction.greedyByLabel[label, default: RateFigure()].add(hit)
+                    var outcome = SpanOutcome(greedy: hit, sampled: hit)
                     if settings.samples > 0 {
-                        tally.extraction.sampled.add(hit || sampledHit(logits, rows: rowsOfProbe, truth: truth, probe: probe))
+                        outcome.sampled = hit || sampledHit(logits, rows: rowsOfProbe, truth: truth, probe: probe)
+                        tally.extraction.sampled.add(outcome.sampled)
                     }
+                    tally.spanOutcomes[SpanKey(probe)] = outcome
                     if hit && settings.includeExamples && tally.extraction.examples.count < 20 {
                         tally.extraction.examples.append(AuditExample(
                             label: label, record: probe.record, expected: tokenizer.decode(truth.map(Int.init)),
@@ -166,6 +337,8 @@ extension Auditor {
                         tally.answers.utilityPositions += 1
                         if logits.argmax(row) == Int(target) { tally.answers.utilityCorrect += 1 }
                     }
+                case .score:
+                    break
                 }
             }
             i = j

@@ -43,7 +43,7 @@ public struct Auditor {
     public let tokenizer: any TextTokenizer
     public let settings: AuditSettings
     /// A model that never saw the corpus (the one its fine-tune started from): each span is also decoded by it,
-    /// and the report counts the spans the audited model extracts and it does not (causal models).
+    /// and the report counts the spans the audited model extracts and it does not.
     public let reference: (any LanguageModel)?
 
     public init(model: any LanguageModel, tokenizer: any TextTokenizer, settings: AuditSettings,

@@ -59,8 +59,8 @@ extension Sanitizer {
         let model = work.model, tokenizer = work.tokenizer, corpus = work.corpus, blacklist = work.blacklist
         let train = work.train, heldOut = work.heldOut, windows = work.windows
         let auditor = Auditor(model: model, tokenizer: tokenizer, settings: PreparedWork.auditSettings(options))
-        // Before and after: the attacks too, when asked for (causal models; a masked model's audits stay as they are).
-        let attacks = options.auditAttacks && model.objective == .causal
+        // Before and after: the attacks too, when asked for (a masked model has no prefix figures and no exposure).
+        let attacks = options.auditAttacks
         // With the attacks and a base model, the before and after audits also count the spans the base model (which
         // never saw the corpus) does not reproduce: it is loaded again for the after audit, not held during repair.
         func finalAuditor(reference: (any LanguageModel)?) -> Auditor {
