@@ -3,7 +3,7 @@
 # rows on its fine-tuned model and prints one markdown table per scenario (scripts/method_table.py), with the
 # bars each row meets. Release build.
 #
-#   scripts/method_scenario.sh [gpt2|smollm2|all] [WORK_FOLDER]     (default: gpt2, data/scenario)
+#   scripts/method_scenario.sh [gpt2|smollm2|bert|all] [WORK_FOLDER]     (default: gpt2, data/scenario)
 #
 # Each scenario works in WORK_FOLDER/<scenario>; what is there already (notes, models, row reports) is reused.
 #   gpt2     the paper's setting: a 4-block GPT-2 trained on 240 general notes (`sani demo`), fine-tuned on a
@@ -11,6 +11,10 @@
 #            with other builds: general model 17 min, fine-tune 5 min, audits under a minute, rows 1.5-3 min.
 #   smollm2  SmolLM2-135M (scripts/fetch-assets.sh smollm2) fine-tuned on 40 notes for SMOLLM2_EPOCHS epochs
 #            against a terms list of their names; about 8 minutes a row.
+#   bert     a pretrained BERT (scripts/bert_scenario.sh's models: 4 blocks, 128 hidden, pretrained with the
+#            masked-LM loss on 240 general notes, fine-tuned on the hospital's 60 notes for 40 epochs); the
+#            attacks read a masked model's log-probabilities and relearn it with the masked-LM loss. Models
+#            about 10 minutes, a row a few minutes.
 #
 # Rows are `name|human label|sanitize flags...` (flags split on spaces; {W} is the scenario's folder, {BASE} the
 # model its fine-tune started from). The caller adds rows, or replaces a built-in row of the same name, with
@@ -228,9 +232,44 @@ default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (th
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
 
+scenario_bert() {
+    W="$ROOT/bert"; mkdir -p "$W/rows"
+    BASE="$W/pretrained"
+    [ -f "$W/general.jsonl" ] || "$SANI" demo-data --records 240 --seed 21 --out "$W/general.jsonl" >&2
+    [ -f "$W/hospital.jsonl" ] || "$SANI" demo-data --records 60 --seed 22 --out "$W/hospital.jsonl" \
+        --held-out "$W/held.jsonl" --held-out-records 15 >&2
+    if [ ! -f "$BASE/config.json" ]; then
+        step "pretraining a 4-block BERT on the general notes (100 epochs)"
+        rm -rf "$W/vocab"
+        "$SANI" new-bert --corpus "$W/general.jsonl" --out "$W/vocab" --words 3000 --min-count 2 \
+            --layers 4 --hidden 128 --heads 4 --intermediate 512 --seed 21 >&2
+        timed "pretraining (100 epochs)" "$SANI" train --model "$W/vocab" --from-scratch --corpus "$W/general.jsonl" \
+            --out "$BASE" --epochs 100 --lr 1e-3 --batch 8 --length 128 --seed 21 >&2
+    fi
+    if [ ! -f "$W/fine-tuned/config.json" ]; then
+        step "fine-tuning on the hospital's notes (40 epochs at 1e-3)"
+        timed "fine-tune (40 epochs)" "$SANI" train --model "$BASE" --corpus "$W/hospital.jsonl" --out "$W/fine-tuned" \
+            --epochs 40 --lr 1e-3 --batch 8 --length 128 --seed 22 >&2
+    fi
+    COMMON=(--corpus "$W/hospital.jsonl" --held-out-corpus "$W/held.jsonl" --length 128 --seed 1 --json "${AUDIT_EXTRA[@]}")
+    audit "$BASE" "$W/audit-general.json"
+    audit "$W/fine-tuned" "$W/audit-fine-tuned.json" "$BASE"
+    run_rows "sani-defaults|\`sani\`, the paper's defaults (L = 1, r = 0.5, 2 epochs at 1e-4)|--no-attacks
+repair-only|\`repair-only\`, 3 epochs at 3e-4|--method repair-only --epochs 3 --lr 3e-4 --no-attacks
+erase-only|\`erase-only\`, L = 2, r = 0.5|--method erase-only --erase-layers 2 --no-attacks
+sani-L2|\`sani\`, L = 2, r = 0.5, 3 epochs at 3e-4|--erase-layers 2 --epochs 3 --lr 3e-4 --no-attacks
+surrogate-L2|surrogate repair, L = 2, r = 0.5, 3 epochs at 3e-4|--erase-layers 2 --epochs 3 --lr 3e-4 --repair surrogate --no-attacks
+base-L2|\`--base-model\` (the pretrained model), whole blocks, L = 2, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 2 --erase-fraction 1 --epochs 3 --lr 3e-4 --no-attacks
+base-L4|\`--base-model\` (the pretrained model), whole blocks, L = 4, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --no-attacks
+base-L4-surrogate|\`--base-model\`, whole blocks, L = 4, surrogate repair, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --repair surrogate --no-attacks"
+    echo "### bert: a 4-block BERT pretrained on 240 general notes, fine-tuned on 60 hospital notes, 15 held-out notes"
+    python3 scripts/method_table.py "$W" --general-label "pretrained only (never saw the hospital's notes)"
+}
+
 case "$SCENARIO" in
     gpt2) scenario_gpt2 ;;
     smollm2) scenario_smollm2 ;;
-    all) scenario_gpt2; echo; scenario_smollm2 ;;
-    *) echo "usage: $0 [gpt2|smollm2|all] [WORK_FOLDER]" >&2; exit 2 ;;
+    bert) scenario_bert ;;
+    all) scenario_gpt2; echo; scenario_smollm2; echo; scenario_bert ;;
+    *) echo "usage: $0 [gpt2|smollm2|bert|all] [WORK_FOLDER]" >&2; exit 2 ;;
 esac

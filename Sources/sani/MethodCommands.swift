@@ -29,7 +29,7 @@ struct MethodFlags: ParsableArguments {
     @Flag(help: "Put regurgitated sensitive strings in the report (off: never).") var examples = false
     @Option(help: "Repair data: masked (no loss on sensitive targets, the paper) or surrogate (spans replaced by stand-ins of their label and shape).")
     var repair = "masked"
-    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; default 1 for causal models, off for masked ones).")
+    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; default 1 for causal models, off for masked ones, where it masks every sensitive token of a window at once).")
     var forgetWeight: Double?
     @Option(help: "Beta of targeted forgetting.") var forgetBeta = 2.0
     @Option(help: "Labels targeted forgetting leaves alone, comma separated (e.g. INDIRECT).") var forgetSkip = ""

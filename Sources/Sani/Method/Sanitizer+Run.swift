@@ -82,9 +82,6 @@ extension Sanitizer {
         let hasBase = inputs.base != nil
         let forgetWeight = options.effectiveForgetWeight(model.objective, hasBase: hasBase)
         let forgetAgainstBase = options.effectiveForgetReference(hasBase: hasBase) == .base
-        if forgetWeight > 0 && model.objective != .causal {
-            throw SaniError.invalidArgument("targeted forgetting (forgetWeight) works on causal models (GPT-2, Llama); this is a \(model.family) model")
-        }
         // Targeted forgetting compares with the model before sanitization: its log-probabilities of the
         // corpus's targets are read before erase (or, after a resume, from the model folder again).
         var forgetReference: [Float]?

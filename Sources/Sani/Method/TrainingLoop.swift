@@ -33,7 +33,7 @@ public enum TrainingLoop {
                                                                batch: batch.count, length: windows.length)
                 // The forgetting pass walks the corpus's own windows in its own order, as many a step.
                 let picked = (0..<batch.count).map { forgetOrder[(step * batchSize + $0) % forgetOrder.count] }
-                let fb = forget.windows.batch(picked)
+                let fb = forget.batch(picked)
                 return repairLoss + (try model.accumulateGradients(
                     tokens: fb.tokens, targets: fb.targets, weights: [Float](repeating: 0, count: fb.weights.count),
                     forget: forget.terms(picked, batch: fb), batch: picked.count, length: forget.windows.length))
