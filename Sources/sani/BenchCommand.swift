@@ -18,7 +18,10 @@ struct BenchEngineCommand: ParsableCommand {
         discussion: """
         Same work as scripts/bench_pytorch.py for the same family, batch and length: fp32, random weights, \
         a training step is forward + backward + gradient clipping + AdamW. bert is masked-LM training \
-        (15% of the positions selected, 80% [MASK] / 10% random / 10% unchanged) and has no decode figures.
+        (15% of the positions selected, 80% [MASK] / 10% random / 10% unchanged) and has no decode figures. \
+        The decode-bf16 phase times batch-1 decode steps with fp32 and with bf16 weights in the same run (runs \
+        interleaved) and sets them against the memory-bandwidth bound: the weight bytes a step reads over the \
+        bandwidth measured at start (summing a 1 GiB buffer on every core, best of 3).
         """
     )
 
@@ -28,7 +31,7 @@ struct BenchEngineCommand: ParsableCommand {
     @Option(help: "Tokens per sequence.") var length = 256
     @Option(help: "Timed training and forward steps (median reported).") var steps = 3
     @Option(help: "Timed decode runs (median reported; not for bert).") var decodeRuns = 3
-    @Option(help: "Phases to time, comma-separated: train, forward, decode (bert: train, forward).")
+    @Option(help: "Phases to time, comma-separated: train, forward, decode, decode-bf16 (bert: train, forward).")
     var phases = "train,forward,decode"
     @Flag(help: "Print one JSON object instead of a table.") var json = false
     @Option(help: "OpenBLAS kernel family to run with (e.g. SKYLAKEX, HASWELL); default: the one loaded.")
@@ -53,8 +56,8 @@ struct BenchEngineCommand: ParsableCommand {
         guard batch > 0, length > 0, steps > 0, decodeRuns > 0 else {
             throw ValidationError("batch, length, steps and decode runs must be positive")
         }
-        guard !selectedPhases.isEmpty, selectedPhases.isSubset(of: ["train", "forward", "decode"]) else {
-            throw ValidationError("unknown phase in \(phases); available: train, forward, decode")
+        guard !selectedPhases.isEmpty, selectedPhases.isSubset(of: ["train", "forward", "decode", "decode-bf16"]) else {
+            throw ValidationError("unknown phase in \(phases); available: train, forward, decode, decode-bf16")
         }
         let reference = againstPytorch ? PyTorchReference(python: python, script: pytorchScript) : nil
         try reference?.check()
@@ -163,11 +166,83 @@ struct BenchEngineCommand: ParsableCommand {
             figures.append(("decode_ms_per_token", median(decodeTimes) * 1000 / Double(newTokens)))
             figures.append(("decode_step_ms", (median(decodeTimes) - median(firstTimes)) * 1000 / Double(newTokens - 1)))
         }
+        if selectedPhases.contains("decode-bf16") {
+            guard let decoder = model.decoder else { throw ValidationError("\(model.family) models do not decode") }
+            figures += try benchDecodePrecisions(model, decoder, prompt: Array(tokens[0..<16]))
+        }
         return (shape, figures + [
             ("peak_rss_mib", Double(ProcessMemory.peakResidentBytes()) / 1_048_576),
             ("sgemm_2048_gflops", gflops),
             ("parameters_millions", Double(model.parameters.count) / 1e6),
         ])
+    }
+
+    /// Batch-1 decode steps with fp32 and bf16 weights against the memory-bandwidth bound. A step's time is that of
+    /// generating 64 tokens less that of generating 1, over 63 (the prompt's prefill left out); the two precisions'
+    /// runs alternate so that both see the same machine.
+    private func benchDecodePrecisions(_ model: any LanguageModel, _ decoder: any IncrementalDecoder,
+                                       prompt: [Int32]) throws -> [(String, Double)] {
+        let bandwidth = measureReadBandwidth()
+        progress("memory read bandwidth (1 GiB, \(Parallel.threadCount) threads, best of 3): \(format(bandwidth / 1e9)) GB/s")
+        let newTokens = 64
+        let saved = decoder.decodePrecision
+        defer { decoder.decodePrecision = saved }
+        var steps: [DecodePrecision: [Double]] = [:]
+        // Making the copies (once per change of the weights) is timed on its own: a two-token generation (the
+        // prompt's prefill, one batch-1 step) making them against one that finds them made.
+        decoder.decodePrecision = .bfloat16
+        let build = try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 2) }
+        let copyBytes = decoder.decodeCopyBytes
+        let reuse = try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 2) }
+        progress("bf16 copies: \(format(Double(copyBytes) / 1_048_576)) MiB made in \(format((build - reuse) * 1000)) ms")
+        for run in 0..<decodeRuns {
+            for precision in [DecodePrecision.float32, .bfloat16] {
+                // Setting .float32 frees the copies: made again, untimed, before a bf16 run.
+                decoder.decodePrecision = precision
+                _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 2)
+                let all = try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: newTokens) }
+                let first = try timed { _ = try Generator.generate(decoder, prompts: [prompt], maxNewTokens: 1) }
+                let step = (all - first) / Double(newTokens - 1)
+                steps[precision, default: []].append(step)
+                progress("decode \(precision.rawValue) run \(run + 1)/\(decodeRuns): \(format(step * 1000)) ms/token")
+            }
+        }
+        // What a step reads: every matrix of the blocks and the head (the bf16 copies hold exactly those; fp32
+        // reads twice their bytes) plus the fp32 vectors (norms, biases); embedding rows are negligible.
+        let vectorBytes = Double(model.parameters.specs.filter { $0.shape.count == 1 }.reduce(0) { $0 + $1.count } * 4)
+        let bf16Bytes = Double(copyBytes) + vectorBytes, fp32Bytes = 2 * Double(copyBytes) + vectorBytes
+        let fp32 = median(steps[.float32] ?? []), bf16 = median(steps[.bfloat16] ?? [])
+        let fp32Bound = fp32Bytes / bandwidth, bf16Bound = bf16Bytes / bandwidth
+        return [
+            ("read_bandwidth_gb_s", bandwidth / 1e9),
+            ("weights_mib_fp32", fp32Bytes / 1_048_576), ("weights_mib_bf16", bf16Bytes / 1_048_576),
+            ("fp32_step_ms", fp32 * 1000), ("fp32_bound_ms", fp32Bound * 1000),
+            ("bf16_step_ms", bf16 * 1000), ("bf16_bound_ms", bf16Bound * 1000),
+            ("fp32_over_bound", fp32 / fp32Bound), ("bf16_over_bound", bf16 / bf16Bound),
+            ("bf16_speedup", fp32 / bf16), ("bf16_copies_made_ms", (build - reuse) * 1000),
+        ]
+    }
+
+    /// Bytes per second of reading a 1 GiB buffer (summed on every core, the way the decode kernels read weights),
+    /// best of 3 after one pass that brings every page in.
+    private func measureReadBandwidth() -> Double {
+        let count = 1 << 28
+        let buffer = FloatBuffer(count: count)
+        let threads = Parallel.threadCount
+        let partial = FloatBuffer(count: threads)
+        func pass() -> Double {
+            timed {
+                Parallel.forRanges(threads) { range in
+                    for t in range {
+                        let lo = count / threads * t, hi = t == threads - 1 ? count : count / threads * (t + 1)
+                        partial[t] = VectorMath.sum(buffer.pointer + lo, hi - lo)
+                    }
+                }
+            }
+        }
+        _ = pass()
+        let best = (0..<3).map { _ in pass() }.min() ?? .nan
+        return Double(count * 4) / best
     }
 
     /// BERT-base: masked-LM training and forward (an encoder: no decoding).

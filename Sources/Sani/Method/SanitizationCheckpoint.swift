@@ -119,6 +119,7 @@ struct SanitizationCheckpoint: Codable {
     func restore(folder: URL, parameters: ParameterSet, optimizer: AdamW?) throws -> FloatBuffer? {
         guard let weightsFile else { throw SaniError.io(path: folder.path, reason: "the checkpoint has no weights") }
         let weights = try SafetensorsFile(url: folder.appendingPathComponent(weightsFile))
+        defer { parameters.markModified() }
         for spec in parameters.specs {
             try weights.read(spec.name, into: parameters.values.pointer + spec.offset, count: spec.count)
         }

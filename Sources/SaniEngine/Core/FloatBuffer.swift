@@ -5,6 +5,10 @@
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// Counts the changes made through the buffer's own methods (`copy(from:)`, `zero()`) and those announced
+    /// with `markModified()`; copies derived from the values (a model's bf16 decode weights) keep the version
+    /// they were made from and are rebuilt when it moved. Writes through `pointer` must call `markModified()`.
+    public private(set) var version: UInt64 = 0
 
     public init(count: Int) {
         precondition(count >= 0, "negative buffer size")
@@ -32,11 +36,18 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 
-    public func zero() { pointer.update(repeating: 0, count: count) }
+    /// Records that the values changed (after or before writing through `pointer`).
+    public func markModified() { version &+= 1 }
+
+    public func zero() {
+        pointer.update(repeating: 0, count: count)
+        markModified()
+    }
 
     public func copy(from other: FloatBuffer) {
         precondition(other.count == count, "buffer sizes differ")
         pointer.update(from: other.pointer, count: count)
+        markModified()
     }
 
     public func clone() -> FloatBuffer {

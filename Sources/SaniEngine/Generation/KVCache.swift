@@ -73,6 +73,11 @@ public protocol IncrementalDecoder: AnyObject {
     /// Floats per position of the cache (key/value heads × head size).
     var cacheWidth: Int { get }
     var layerCount: Int { get }
+    /// Precision of the weights `decode` reads (default `.float32`); `.bfloat16` makes bf16 copies on first use,
+    /// rebuilt after any change of the parameters, freed when set back to `.float32`.
+    var decodePrecision: DecodePrecision { get set }
+    /// Bytes of the bf16 weight copies currently held (0 at `.float32`).
+    var decodeCopyBytes: Int { get }
     func makeCache(sequences: Int, capacity: Int) -> KVCache
     /// Runs `rows` (any mix of sequences; rows of one sequence in increasing positions, every earlier position
     /// of that sequence already in the cache or among the rows) and returns the logits of the rows listed in

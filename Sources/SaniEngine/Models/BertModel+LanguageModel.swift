@@ -4,6 +4,7 @@ extension BertModel {
     /// BERT's initialisation (as `transformers` does it): weight matrices and embeddings normal(0,
     /// initializer_range), the padding token's embedding row zero, biases zero, layer-norm weights one.
     public func initializeRandomly(seed: UInt64) {
+        defer { parameters.markModified() }
         var rng = RandomSource(seed: seed)
         for spec in parameters.specs {
             let p = parameters.values.pointer + spec.offset

@@ -27,6 +27,7 @@ extension GPT2Model: IncrementalDecoder {
         }
         let selected = try checkedLogitRows(logitsOf, rows: n)
         let p = parameters.values.pointer
+        let products = DecodeProducts(parameters: parameters, precision: decodePrecision, copies: bf16Weights)
         let x = FloatBuffer(count: n * c), h = FloatBuffer(count: n * c), att = FloatBuffer(count: n * c)
         let qkv = FloatBuffer(count: n * 3 * c), fc = FloatBuffer(count: n * inner), fcg = FloatBuffer(count: n * inner)
         let mean = FloatBuffer(count: n), rstd = FloatBuffer(count: n)
@@ -39,8 +40,8 @@ extension GPT2Model: IncrementalDecoder {
             let b = blocks[l]
             LayerNorm.forward(out: h.pointer, mean: mean.pointer, rstd: rstd.pointer, input: x.pointer,
                               weight: p + b.ln1w, bias: p + b.ln1b, rows: n, channels: c, epsilon: eps)
-            Linear.forward(out: qkv.pointer, input: h.pointer, weight: p + b.attnW, bias: p + b.attnB,
-                           rows: n, inputs: c, outputs: 3 * c, layout: .inputMajor)
+            products.forward(out: qkv.pointer, input: h.pointer, weight: b.attnW, bias: p + b.attnB,
+                             rows: n, inputs: c, outputs: 3 * c, layout: .inputMajor)
             for (i, r) in rows.enumerated() {
                 let row = qkv.pointer + i * 3 * c
                 cache.key(layer: l, sequence: r.sequence, position: r.position).update(from: row + c, count: c)
@@ -49,15 +50,15 @@ extension GPT2Model: IncrementalDecoder {
             CachedAttention.run(out: att.pointer, outStride: c, queries: qkv.pointer, queryStride: 3 * c,
                                 rows: rows, cache: cache, layer: l, heads: config.heads, kvHeads: config.heads,
                                 headSize: c / config.heads)
-            Linear.forward(out: x.pointer, input: att.pointer, weight: p + b.projW, bias: p + b.projB,
-                           rows: n, inputs: c, outputs: c, layout: .inputMajor, accumulate: true)
+            products.forward(out: x.pointer, input: att.pointer, weight: b.projW, bias: p + b.projB,
+                             rows: n, inputs: c, outputs: c, layout: .inputMajor, accumulate: true)
             LayerNorm.forward(out: h.pointer, mean: mean.pointer, rstd: rstd.pointer, input: x.pointer,
                               weight: p + b.ln2w, bias: p + b.ln2b, rows: n, channels: c, epsilon: eps)
-            Linear.forward(out: fc.pointer, input: h.pointer, weight: p + b.fcW, bias: p + b.fcB,
-                           rows: n, inputs: c, outputs: inner, layout: .inputMajor)
+            products.forward(out: fc.pointer, input: h.pointer, weight: b.fcW, bias: p + b.fcB,
+                             rows: n, inputs: c, outputs: inner, layout: .inputMajor)
             GELU.forward(out: fcg.pointer, input: fc.pointer, count: n * inner)
-            Linear.forward(out: x.pointer, input: fcg.pointer, weight: p + b.fcProjW, bias: p + b.fcProjB,
-                           rows: n, inputs: inner, outputs: c, layout: .inputMajor, accumulate: true)
+            products.forward(out: x.pointer, input: fcg.pointer, weight: b.fcProjW, bias: p + b.fcProjB,
+                             rows: n, inputs: inner, outputs: c, layout: .inputMajor, accumulate: true)
         }
         // The final norm and the head run on the rows whose logits are read.
         let last = selected.map { gatherRows(x.pointer, width: c, $0) } ?? x
@@ -65,8 +66,8 @@ extension GPT2Model: IncrementalDecoder {
         LayerNorm.forward(out: h.pointer, mean: mean.pointer, rstd: rstd.pointer, input: last.pointer,
                           weight: p + lnfw, bias: p + lnfb, rows: m, channels: c, epsilon: eps)
         let logits = FloatBuffer(count: m * v)
-        Linear.forward(out: logits.pointer, input: h.pointer, weight: p + wte, bias: nil,
-                       rows: m, inputs: c, outputs: v, layout: .outputMajor)
+        products.forward(out: logits.pointer, input: h.pointer, weight: wte, bias: nil,
+                         rows: m, inputs: c, outputs: v, layout: .outputMajor)
         return LogitsView(buffer: logits, rows: m, vocabulary: v)
     }
 }

@@ -9,6 +9,12 @@ public final class GPT2Model: @unchecked Sendable {
     private var inference: InferenceBuffers?
     /// The `config.json` the model was loaded from, so that a save keeps fields sani does not use.
     public var sourceConfig: JSONConfig?
+    /// Precision of the weights the decode path reads (`IncrementalDecoder.decodePrecision`).
+    public var decodePrecision: DecodePrecision = .float32 {
+        didSet { if decodePrecision == .float32 { bf16Weights.drop() } }
+    }
+    let bf16Weights = BF16DecodeWeights()
+    public var decodeCopyBytes: Int { bf16Weights.byteCount }
 
     /// A model with all parameters zero; load or initialise them afterwards.
     public init(config: GPT2Config) throws {
@@ -26,6 +32,7 @@ public final class GPT2Model: @unchecked Sendable {
     /// GPT-2's own initialisation: weights normal(0, 0.02), residual projections scaled by 1/√(2·layers),
     /// biases zero, layer norms one / zero.
     public func initializeRandomly(seed: UInt64) {
+        defer { parameters.markModified() }
         var rng = RandomSource(seed: seed)
         let residualStd = 0.02 / Float(2 * config.layers).squareRoot()
         for spec in parameters.specs {

@@ -81,6 +81,7 @@ extension LanguageModel {
     /// Restores MLP neuron `index` of `block` to its values in `source`, the parameters of a model of the same
     /// shape (the model this one was fine-tuned from).
     public func restoreNeuron(block: Int, index: Int, from source: ParameterSet) {
+        defer { parameters.markModified() }
         forEachNeuronSlice(block: block, index: index) { tensor, spec, at, count in
             guard let from = source.spec(spec.name), from.shape == spec.shape else { return }
             (parameters.values.pointer + spec.offset + at).update(from: source.values.pointer + from.offset + at, count: count)
@@ -101,6 +102,7 @@ extension LanguageModel {
     @discardableResult
     public func restoreBlock(_ block: Int, from source: ParameterSet) -> Int {
         guard let prefix = blockParameterPrefix(block) else { return 0 }
+        defer { parameters.markModified() }
         var restored = 0
         for spec in parameters.specs where spec.name.hasPrefix(prefix) {
             guard let from = source.spec(spec.name), from.shape == spec.shape else { continue }
@@ -131,6 +133,7 @@ extension LanguageModel {
 
     /// Restores the rows of `tokens` in every token-row tensor to their values in `source`.
     public func restoreTokenRows(_ tokens: [Int], from source: ParameterSet) {
+        defer { parameters.markModified() }
         for spec in tokenRowTensors {
             guard let from = source.spec(spec.name), from.shape == spec.shape else { continue }
             let width = spec.shape.dropFirst().reduce(1, *)
@@ -143,6 +146,7 @@ extension LanguageModel {
 
     /// Re-initialises MLP neuron `index` of `block` from the family's initialisation.
     public func resetNeuron(block: Int, index: Int, rng: inout RandomSource) {
+        defer { parameters.markModified() }
         forEachNeuronSlice(block: block, index: index) { tensor, spec, at, count in
             let p = parameters.values.pointer + spec.offset + at
             for j in 0..<count { p[j] = tensor.initStd == 0 ? 0 : rng.nextNormal() * tensor.initStd }

@@ -76,6 +76,7 @@ extension LlamaModel: LanguageModel, IncrementalDecoder {
         }
         let selected = try checkedLogitRows(logitsOf, rows: n)
         let p = parameters.values.pointer
+        let products = DecodeProducts(parameters: parameters, precision: decodePrecision, copies: bf16Weights)
         let x = FloatBuffer(count: n * c), h = FloatBuffer(count: n * c), att = FloatBuffer(count: n * aw)
         let qkv = FloatBuffer(count: n * w), gu = FloatBuffer(count: n * 2 * inner), m = FloatBuffer(count: n * inner)
         let rstd = FloatBuffer(count: n)
@@ -85,8 +86,8 @@ extension LlamaModel: LanguageModel, IncrementalDecoder {
             let o = blocks[l]
             RMSNorm.forward(out: h.pointer, rstd: rstd.pointer, input: x.pointer, weight: p + o.norm1, rows: n,
                             channels: c, epsilon: eps)
-            Linear.forward(out: qkv.pointer, input: h.pointer, weight: p + o.qkv, bias: nil, rows: n, inputs: c,
-                           outputs: w, layout: .outputMajor)
+            products.forward(out: qkv.pointer, input: h.pointer, weight: o.qkv, bias: nil, rows: n, inputs: c,
+                             outputs: w, layout: .outputMajor)
             rope.apply(qkv.pointer + layout.queryOffset, stride: w, heads: config.heads, rows: n, position: { positions[$0] })
             rope.apply(qkv.pointer + layout.keyOffset, stride: w, heads: config.kvHeads, rows: n, position: { positions[$0] })
             for (i, r) in rows.enumerated() {
@@ -97,15 +98,15 @@ extension LlamaModel: LanguageModel, IncrementalDecoder {
             CachedAttention.run(out: att.pointer, outStride: aw, queries: qkv.pointer, queryStride: w, rows: rows,
                                 cache: cache, layer: l, heads: config.heads, kvHeads: config.kvHeads,
                                 headSize: config.headSize)
-            Linear.forward(out: x.pointer, input: att.pointer, weight: p + o.o, bias: nil, rows: n, inputs: aw, outputs: c,
-                           layout: .outputMajor, accumulate: true)
+            products.forward(out: x.pointer, input: att.pointer, weight: o.o, bias: nil, rows: n, inputs: aw, outputs: c,
+                             layout: .outputMajor, accumulate: true)
             RMSNorm.forward(out: h.pointer, rstd: rstd.pointer, input: x.pointer, weight: p + o.norm2, rows: n,
                             channels: c, epsilon: eps)
-            Linear.forward(out: gu.pointer, input: h.pointer, weight: p + o.gateUp, bias: nil, rows: n, inputs: c,
-                           outputs: 2 * inner, layout: .outputMajor)
+            products.forward(out: gu.pointer, input: h.pointer, weight: o.gateUp, bias: nil, rows: n, inputs: c,
+                             outputs: 2 * inner, layout: .outputMajor)
             SwiGLU.forward(out: m.pointer, gateUp: gu.pointer, rows: n, inner: inner)
-            Linear.forward(out: x.pointer, input: m.pointer, weight: p + o.down, bias: nil, rows: n, inputs: inner,
-                           outputs: c, layout: .outputMajor, accumulate: true)
+            products.forward(out: x.pointer, input: m.pointer, weight: o.down, bias: nil, rows: n, inputs: inner,
+                             outputs: c, layout: .outputMajor, accumulate: true)
         }
         // The final norm and the head run on the rows whose logits are read.
         let last = selected.map { gatherRows(x.pointer, width: c, $0) } ?? x
@@ -113,8 +114,8 @@ extension LlamaModel: LanguageModel, IncrementalDecoder {
         RMSNorm.forward(out: h.pointer, rstd: rstd.pointer, input: last.pointer, weight: p + normF, rows: rowsRead,
                         channels: c, epsilon: eps)
         let logits = FloatBuffer(count: rowsRead * v)
-        Linear.forward(out: logits.pointer, input: h.pointer, weight: p + head, bias: nil, rows: rowsRead, inputs: c,
-                       outputs: v, layout: .outputMajor)
+        products.forward(out: logits.pointer, input: h.pointer, weight: head, bias: nil, rows: rowsRead, inputs: c,
+                         outputs: v, layout: .outputMajor)
         return LogitsView(buffer: logits, rows: rowsRead, vocabulary: v)
     }
 }

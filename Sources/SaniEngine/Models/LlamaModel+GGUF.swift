@@ -62,6 +62,7 @@ extension LlamaModel {
             }
         }
         let model = try LlamaModel(config: config)
+        defer { model.parameters.markModified() }
         for spec in model.parameters.specs {
             let destination = model.parameters.values.pointer + spec.offset
             try file.read(ggufName(spec.name), into: destination, count: spec.count)

@@ -18,6 +18,12 @@ public final class LlamaModel: @unchecked Sendable {
     let rope: RotaryEmbedding
     var activations: LlamaActivations?
     private var inference: InferenceBuffers?
+    /// Precision of the weights the decode path reads (`IncrementalDecoder.decodePrecision`).
+    public var decodePrecision: DecodePrecision = .float32 {
+        didSet { if decodePrecision == .float32 { bf16Weights.drop() } }
+    }
+    let bf16Weights = BF16DecodeWeights()
+    public var decodeCopyBytes: Int { bf16Weights.byteCount }
 
     static func layout(_ c: LlamaConfig) -> [(name: String, shape: [Int], decays: Bool)] {
         let d = c.hiddenSize, q = c.heads * c.headSize, kv = c.kvHeads * c.headSize, i = c.intermediateSize
@@ -56,6 +62,7 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// Llama's initialisation: every matrix normal(0, initializer_range), norms one.
     public func initializeRandomly(seed: UInt64) {
+        defer { parameters.markModified() }
         var rng = RandomSource(seed: seed)
         for spec in parameters.specs {
             let p = parameters.values.pointer + spec.offset

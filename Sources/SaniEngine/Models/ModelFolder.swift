@@ -46,6 +46,7 @@ public enum ModelFolder {
     /// first match wins; shapes must match exactly.
     public static func readWeights(into parameters: ParameterSet, from store: WeightStore,
                                    candidates: (ParameterSpec) -> [String]) throws {
+        defer { parameters.markModified() }
         for spec in parameters.specs {
             let names = candidates(spec)
             guard let name = names.first(where: { store.entry($0) != nil }), let entry = store.entry(name) else {

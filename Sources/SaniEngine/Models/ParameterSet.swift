@@ -36,11 +36,21 @@ public final class ParameterSet: @unchecked Sendable {
 
     public var count: Int { values.count }
 
+    /// Changes with every change of the values (`values.version`): AdamW steps, loads, restores and resets
+    /// announce theirs. Code writing the values through raw pointers calls `markModified()`.
+    public var version: UInt64 { values.version }
+
+    /// Records that the values changed, so that copies derived from them (bf16 decode weights) are rebuilt.
+    public func markModified() { values.markModified() }
+
     public func spec(_ name: String) -> ParameterSpec? { index[name].map { specs[$0] } }
 
-    /// Pointer to the values of a parameter. The name must be one of the layout's.
+    /// Pointer to the values of a parameter, for writing: the values count as changed (`markModified()`), so
+    /// write them before the model decodes again (or call `markModified()` after). The name must be one of the
+    /// layout's.
     public func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
         guard let i = index[name] else { preconditionFailure("unknown parameter \(name)") }
+        markModified()
         return values.pointer + specs[i].offset
     }
 

@@ -29,6 +29,7 @@ public final class AdamW: @unchecked Sendable {
     /// Applies one update with learning rate `lr` using the current gradients.
     public func update(learningRate lr: Float) {
         guard let gradients = parameters.gradients else { return }
+        defer { parameters.markModified() }
         step += 1
         let s = settings
         let bc1 = 1 - powf(s.beta1, Float(step))
