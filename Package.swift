@@ -1,6 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// On x86-64 the bf16 decode products are also compiled for AVX2 and FMA, in a module of their own; the engine
+// picks them at run time when the CPU has both (the rest of the engine keeps the baseline instruction set).
+#if arch(x86_64)
+let avx2Kernels: [Target] = [
+    .target(name: "SaniKernelsAVX2", swiftSettings: [.unsafeFlags(["-O", "-target-cpu", "haswell"])]),
+]
+let engineDependencies: [Target.Dependency] = ["COpenBLAS", "SaniKernelsAVX2"]
+#else
+let avx2Kernels: [Target] = []
+let engineDependencies: [Target.Dependency] = ["COpenBLAS"]
+#endif
+
 let package = Package(
     name: "sani",
     platforms: [.macOS(.v14)],
@@ -33,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "SaniEngine",
-            dependencies: ["COpenBLAS"],
+            dependencies: engineDependencies,
             // The numerics are optimised in every configuration: an unoptimised engine is far too slow even
             // for the tests' tiny models.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -95,5 +107,5 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-    ]
+    ] + avx2Kernels
 )

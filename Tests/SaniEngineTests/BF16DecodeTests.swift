@@ -68,6 +68,16 @@ final class BF16DecodeTests: XCTestCase {
     /// inputs, the bias and the accumulated value are added: at most (inputs/8 + 20) roundings of relative size
     /// 2⁻²⁴, each on at most Σ|terms|.
     func testKernelMatchesDoubleProductOfRoundedWeights() {
+        // Both builds of the products: the portable one, and the AVX2/FMA one when this CPU runs it.
+        let saved = BF16Matrix.usesAVX2
+        defer { BF16Matrix.usesAVX2 = saved }
+        for avx2 in BF16Matrix.hostHasAVX2 ? [false, true] : [false] {
+            BF16Matrix.usesAVX2 = avx2
+            checkKernelAgainstDoubleProducts()
+        }
+    }
+
+    func checkKernelAgainstDoubleProducts() {
         var rng = RandomSource(seed: 3)
         // Odd sizes (leftover inputs, leftover outputs) and one large enough to be split across threads.
         for (ic, oc) in [(37, 23), (8, 4), (1, 1), (203, 331), (768, 2304)] {
@@ -105,7 +115,7 @@ final class BF16DecodeTests: XCTestCase {
                                 let err = abs(Double(out[r * oc + o]) - exact)
                                 worst = max(worst, err / bound)
                                 if err > bound {
-                                    XCTFail("\(ic)×\(oc) \(layout) rows \(rows) bias \(useBias) acc \(accumulate): output [\(r), \(o)] off by \(err), bound \(bound)")
+                                    XCTFail("AVX2 \(BF16Matrix.usesAVX2) \(ic)×\(oc) \(layout) rows \(rows) bias \(useBias) acc \(accumulate): output [\(r), \(o)] off by \(err), bound \(bound)")
                                     return
                                 }
                             }
@@ -115,6 +125,14 @@ final class BF16DecodeTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testAVX2ProductsRunOnThisMachine() throws {
+        #if arch(x86_64) && os(Linux)
+        let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        if flags.contains(" avx2") && flags.contains(" fma") { XCTAssertTrue(BF16Matrix.hostHasAVX2) }
+        #endif
+        XCTAssertEqual(BF16Matrix.usesAVX2, BF16Matrix.hostHasAVX2)
     }
 
     // MARK: - Models

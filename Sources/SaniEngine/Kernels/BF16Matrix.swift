@@ -1,3 +1,8 @@
+import Foundation
+#if canImport(SaniKernelsAVX2)
+import SaniKernelsAVX2
+#endif
+
 /// bfloat16: the upper 16 bits of an IEEE binary32 (sign, the full 8-bit exponent, 7 mantissa bits). A float
 /// becomes bf16 by rounding its lower 16 bits away and comes back by a 16-bit left shift, so a bf16 copy of a
 /// weight matrix halves the bytes a memory-bound matrix-vector product streams while keeping fp32's range.
@@ -26,7 +31,8 @@ public enum BFloat16 {
 /// A bf16 copy of one weight matrix for products with a few input rows (batch-1 decoding), where a product is
 /// bound by the bytes of weights read rather than by arithmetic. The copy is stored `[outputs, inputs]` whatever
 /// the source's `WeightLayout`, so each output is one contiguous dot product; the products widen the weights to
-/// fp32 in registers and accumulate in fp32.
+/// fp32 in registers and accumulate in fp32. On x86-64 CPUs with AVX2 and FMA they run the copy of the loops
+/// compiled for those (module SaniKernelsAVX2), elsewhere the portable ones below.
 public final class BF16Matrix: @unchecked Sendable {
     /// Above this many input rows the weights are reused enough for sgemm on the fp32 weights to be faster.
     public static let maximumRows = 4
@@ -87,37 +93,71 @@ public final class BF16Matrix: @unchecked Sendable {
         precondition(n >= 1 && n <= Self.maximumRows, "bf16 products take 1 to \(Self.maximumRows) rows")
         let ic = inputs, oc = outputs, w = values
         let quads = (oc + 3) / 4
+        #if canImport(SaniKernelsAVX2)
+        let avx2 = Self.usesAVX2
+        #endif
         // Enough weights per thread (about 64 KiB of bf16) to be worth waking a worker for.
         Parallel.forRanges(quads, minimumChunk: max(1, 32_768 / (4 * ic))) { range in
             let lo = range.lowerBound * 4, hi = min(oc, range.upperBound * 4)
-            var o = lo
-            while o + 4 <= hi {
-                let b = bias.map { $0 + o }
-                var r = 0
-                // Rows two at a time share each widened weight; a last odd row takes four outputs alone.
-                while r + 2 <= n {
-                    let x0 = input + r * ic, x1 = x0 + ic
-                    let (s00, s01) = Self.dot2x2(w + o * ic, inputs: ic, x0, x1)
-                    let (s10, s11) = Self.dot2x2(w + (o + 2) * ic, inputs: ic, x0, x1)
-                    Self.store(SIMD4(s00[0], s00[1], s10[0], s10[1]), out + r * oc + o, bias: b, accumulate: accumulate)
-                    Self.store(SIMD4(s01[0], s01[1], s11[0], s11[1]), out + (r + 1) * oc + o, bias: b,
-                               accumulate: accumulate)
-                    r += 2
-                }
-                if r < n {
-                    Self.store(Self.dot4(w + o * ic, inputs: ic, input + r * ic), out + r * oc + o, bias: b,
-                               accumulate: accumulate)
-                }
-                o += 4
+            #if canImport(SaniKernelsAVX2)
+            if avx2 {
+                BF16ProductsAVX2.products(w, inputs: ic, outputs: oc, from: lo, to: hi, input: input, rows: n, out: out,
+                                          bias: bias, accumulate: accumulate)
+                return
             }
-            while o < hi {
-                for r in 0..<n {
-                    var s = Self.dot1(w + o * ic, inputs: ic, input + r * ic)
-                    if let bias { s += bias[o] }
-                    if accumulate { out[r * oc + o] += s } else { out[r * oc + o] = s }
-                }
-                o += 1
+            #endif
+            Self.products(w, inputs: ic, outputs: oc, from: lo, to: hi, input: input, rows: n, out: out, bias: bias,
+                          accumulate: accumulate)
+        }
+    }
+
+    /// Whether the CPU has AVX2 and FMA (Linux: the flags of /proc/cpuinfo, which lists only what the kernel
+    /// enabled), so that the products compiled for them (module SaniKernelsAVX2) can run.
+    public static let hostHasAVX2: Bool = {
+        #if canImport(SaniKernelsAVX2) && os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let flags = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }))
+        return flags.contains("avx2") && flags.contains("fma")
+        #else
+        return false
+        #endif
+    }()
+
+    /// Whether `forward` runs the AVX2/FMA products (when the CPU has them) or the portable ones here; tests
+    /// switch it to check both.
+    nonisolated(unsafe) static var usesAVX2 = hostHasAVX2
+
+    /// The portable products for outputs `lo..<hi`, the same loops as `BF16ProductsAVX2.products` with a separate
+    /// multiply and add (SSE2 has no fused one).
+    static func products(_ w: UnsafePointer<UInt16>, inputs ic: Int, outputs oc: Int, from lo: Int, to hi: Int,
+                         input: UnsafePointer<Float>, rows n: Int, out: UnsafeMutablePointer<Float>,
+                         bias: UnsafePointer<Float>?, accumulate: Bool) {
+        var o = lo
+        while o + 4 <= hi {
+            let b = bias.map { $0 + o }
+            var r = 0
+            // Rows two at a time share each widened weight; a last odd row takes four outputs alone.
+            while r + 2 <= n {
+                let x0 = input + r * ic, x1 = x0 + ic
+                let (s00, s01) = dot2x2(w + o * ic, inputs: ic, x0, x1)
+                let (s10, s11) = dot2x2(w + (o + 2) * ic, inputs: ic, x0, x1)
+                store(SIMD4(s00[0], s00[1], s10[0], s10[1]), out + r * oc + o, bias: b, accumulate: accumulate)
+                store(SIMD4(s01[0], s01[1], s11[0], s11[1]), out + (r + 1) * oc + o, bias: b, accumulate: accumulate)
+                r += 2
             }
+            if r < n {
+                store(dot4(w + o * ic, inputs: ic, input + r * ic), out + r * oc + o, bias: b, accumulate: accumulate)
+            }
+            o += 4
+        }
+        while o < hi {
+            for r in 0..<n {
+                var s = dot1(w + o * ic, inputs: ic, input + r * ic)
+                if let bias { s += bias[o] }
+                if accumulate { out[r * oc + o] += s } else { out[r * oc + o] = s }
+            }
+            o += 1
         }
     }
 
