@@ -14,7 +14,7 @@
 #   bert     a pretrained BERT (scripts/bert_scenario.sh's models: 4 blocks, 128 hidden, pretrained with the
 #            masked-LM loss on 240 general notes, fine-tuned on the hospital's 60 notes for 40 epochs); the
 #            attacks read a masked model's log-probabilities and relearn it with the masked-LM loss. Models
-#            about 10 minutes, a row a few minutes.
+#            about 20 minutes, a row about 4 with ROW_AUDIT="--exposure-candidates 0" (the rows' attacks).
 #
 # Rows are `name|human label|sanitize flags...` (flags split on spaces; {W} is the scenario's folder, {BASE} the
 # model its fine-tune started from). The caller adds rows, or replaces a built-in row of the same name, with
@@ -258,10 +258,12 @@ scenario_bert() {
 repair-only|\`repair-only\`, 3 epochs at 3e-4|--method repair-only --epochs 3 --lr 3e-4 --no-attacks
 erase-only|\`erase-only\`, L = 2, r = 0.5|--method erase-only --erase-layers 2 --no-attacks
 sani-L2|\`sani\`, L = 2, r = 0.5, 3 epochs at 3e-4|--erase-layers 2 --epochs 3 --lr 3e-4 --no-attacks
+forget-L2|targeted forgetting (λ = 1, β = 2, against the model), L = 2, r = 0.5, 3 epochs at 3e-4|--erase-layers 2 --epochs 3 --lr 3e-4 --forget-weight 1 --no-attacks
 surrogate-L2|surrogate repair, L = 2, r = 0.5, 3 epochs at 3e-4|--erase-layers 2 --epochs 3 --lr 3e-4 --repair surrogate --no-attacks
-base-L2|\`--base-model\` (the pretrained model), whole blocks, L = 2, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 2 --erase-fraction 1 --epochs 3 --lr 3e-4 --no-attacks
 base-L4|\`--base-model\` (the pretrained model), whole blocks, L = 4, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --no-attacks
-base-L4-surrogate|\`--base-model\`, whole blocks, L = 4, surrogate repair, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --repair surrogate --no-attacks"
+base-L4-forget|\`--base-model\`, whole blocks, L = 4, forgetting against the base (λ = 0.3, β = 2; the causal default with a base), 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --forget-weight 0.3 --no-attacks
+base-L4-1ep|\`--base-model\`, whole blocks, L = 4, forgetting against the base (λ = 0.3), 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --lr 1e-4 --forget-weight 0.3 --no-attacks
+base-L4-erase-only|\`erase-only --base-model\`, whole blocks, L = 4 (no repair)|--method erase-only --base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-attacks"
     echo "### bert: a 4-block BERT pretrained on 240 general notes, fine-tuned on 60 hospital notes, 15 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "pretrained only (never saw the hospital's notes)"
 }
