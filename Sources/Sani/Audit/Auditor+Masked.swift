@@ -22,16 +22,21 @@ extension Auditor {
         /// Masked positions, in record coordinates.
         let positions: [Int]
 
-        /// The same question, read for membership only (`sensitive` nil: as sensitive as its kind says).
-        func scoring(sensitive: Bool? = nil) -> MaskedProbe {
-            let isSensitive: Bool
+        /// The same question, read for membership only; `sensitive`: its tokens are identifiers.
+        func scoring(sensitive: Bool) -> MaskedProbe {
+            MaskedProbe(kind: .score(sensitive: sensitive), record: record, start: start, length: length,
+                        positions: positions)
+        }
+
+        /// Whether membership reads this question, and whether its tokens are identifiers (spans are not read:
+        /// their tokens are the token questions').
+        var membershipRead: (read: Bool, sensitive: Bool) {
             switch kind {
-            case .token: isSensitive = sensitive ?? true
-            case .score(let s): isSensitive = sensitive ?? s
-            case .span, .utility: isSensitive = sensitive ?? false
+            case .token: return (true, true)
+            case .score(let sensitive): return (true, sensitive)
+            case .utility: return (true, false)
+            case .span: return (false, false)
             }
-            return MaskedProbe(kind: .score(sensitive: isSensitive), record: record, start: start, length: length,
-                               positions: positions)
         }
     }
 
@@ -293,21 +298,13 @@ extension Auditor {
                 let rowsOfProbe = Array(firstRow[b]..<(firstRow[b] + probe.positions.count))
                 let predicted = rowsOfProbe.map { Int32(logits.argmax($0)) }
                 let truth = probe.positions.map { ids[$0] }
-                if tally.recordLogProbabilities != nil {
-                    let sensitive: Bool
-                    switch probe.kind {
-                    case .token: sensitive = true
-                    case .score(let s): sensitive = s
-                    case .utility: sensitive = false
-                    case .span: sensitive = false
-                    }
-                    if case .span = probe.kind {} else {
-                        for (row, target) in zip(rowsOfProbe, truth) {
-                            let x = logits.buffer.pointer + row * logits.vocabulary
-                            let logProbability = x[Int(target)] - CrossEntropy.logSumExp(x, logits.vocabulary)
-                            tally.recordLogProbabilities?[probe.record].append(logProbability)
-                            if sensitive { tally.recordSensitiveLogProbabilities?[probe.record].append(logProbability) }
-                        }
+                let (read, sensitive) = probe.membershipRead
+                if read && tally.recordLogProbabilities != nil {
+                    for (row, target) in zip(rowsOfProbe, truth) {
+                        let x = logits.buffer.pointer + row * logits.vocabulary
+                        let logProbability = x[Int(target)] - CrossEntropy.logSumExp(x, logits.vocabulary)
+                        tally.recordLogProbabilities?[probe.record].append(logProbability)
+                        if sensitive { tally.recordSensitiveLogProbabilities?[probe.record].append(logProbability) }
                     }
                 }
                 switch probe.kind {
