@@ -137,18 +137,9 @@ final class BF16DecodeTests: XCTestCase {
 
     // MARK: - Models
 
-    func gpt2() throws -> GPT2Model {
-        try GPT2Model.load(folder: ReferenceFixtures.gpt2Tiny.appendingPathComponent("model"))
-    }
+    func gpt2() throws -> GPT2Model { try TinyDecoderModels.gpt2() }
 
-    func llama() throws -> LlamaModel {
-        var config = LlamaConfig(vocabularySize: 61, hiddenSize: 32, intermediateSize: 48, layers: 2, heads: 4,
-                                 kvHeads: 2, maxPositions: 48, tiedEmbeddings: false)
-        config.initializerRange = 0.3
-        let model = try LlamaModel(config: config)
-        model.initializeRandomly(seed: 5)
-        return model
-    }
+    func llama() throws -> LlamaModel { try TinyDecoderModels.llama() }
 
     func generateFixture() throws -> (prompts: [[Int32]], continuations: [[Int32]]) {
         let j = try ReferenceFixtures.json(ReferenceFixtures.gpt2Tiny.appendingPathComponent("generate.json"))

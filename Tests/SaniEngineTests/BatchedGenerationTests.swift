@@ -5,20 +5,9 @@ import XCTest
 /// Generation of many requests in batches against the same requests one at a time: same tokens, same finish
 /// reasons, greedy and sampled, for GPT-2 and Llama.
 final class BatchedGenerationTests: XCTestCase {
-    func gpt2() throws -> GPT2Model {
-        try GPT2Model.load(folder: ReferenceFixtures.gpt2Tiny.appendingPathComponent("model"))
-    }
+    func gpt2() throws -> GPT2Model { try TinyDecoderModels.gpt2() }
 
-    func llama() throws -> LlamaModel {
-        // Grouped-query attention (2 key/value heads for 4 query heads); a wide initialisation so that the
-        // next-token distributions are far from uniform.
-        var config = LlamaConfig(vocabularySize: 61, hiddenSize: 32, intermediateSize: 48, layers: 2, heads: 4,
-                                 kvHeads: 2, maxPositions: 48, tiedEmbeddings: false)
-        config.initializerRange = 0.3
-        let model = try LlamaModel(config: config)
-        model.initializeRandomly(seed: 5)
-        return model
-    }
+    func llama() throws -> LlamaModel { try TinyDecoderModels.llama() }
 
     /// Prompts of lengths 1 to 13 at different start positions, different numbers of new tokens (one none, one
     /// running into the end of the context) and, for some, an expected continuation.
