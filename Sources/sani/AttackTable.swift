@@ -16,6 +16,9 @@ enum AttackTable {
             if values.contains(where: { $0 != "—" }) { rows.append([name] + values) }
         }
         func auc(_ x: Double) -> String { String(format: "%.3f", x) }
+        func auc(_ x: Double, _ standardError: Double?) -> String {
+            auc(x) + (standardError.map { String(format: " ± %.3f", $0) } ?? "")
+        }
         row("sampled extraction") { $0.sampledExtraction.map(AuditTable.percent) }
         let prefixes = Set(measured.flatMap { $0.spanExtractionByPrefix.map { Array($0.keys) } ?? [] })
             .sorted { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }
@@ -26,10 +29,16 @@ enum AttackTable {
         row("span extraction beyond the reference") { $0.beyondReference.map { AuditTable.percent($0.spanExtraction) } }
         row("sampled extraction, reference model") { $0.beyondReference?.referenceSampledExtraction.map(AuditTable.percent) }
         row("sampled extraction beyond the reference") { $0.beyondReference?.sampledExtraction.map(AuditTable.percent) }
-        row("membership AUC, loss") { r in r.membership.map { auc($0.lossAUC) } }
-        row("membership AUC, min-k") { r in r.membership.map { auc($0.minKAUC) + String(format: " (k %.0f%%)", $0.k * 100) } }
-        row("membership AUC, identifiers") { r in r.membership?.identifiers.map { auc($0.lossAUC) } }
-        row("membership AUC, against the reference") { r in r.membership?.referenceLossAUC.map(auc) }
+        row("membership AUC, loss (± std. error)") { r in
+            r.membership.map { auc($0.lossAUC, $0.lossAUCStandardError) + " (\($0.members) / \($0.nonMembers) notes)" }
+        }
+        row("membership AUC, min-k") { r in
+            r.membership.map { auc($0.minKAUC, $0.minKAUCStandardError) + String(format: " (k %.0f%%)", $0.k * 100) }
+        }
+        row("membership AUC, identifiers") { r in r.membership?.identifiers.map { auc($0.lossAUC, $0.lossAUCStandardError) } }
+        row("membership AUC, against the reference") { r in
+            r.membership.flatMap { m in m.referenceLossAUC.map { auc($0, m.referenceLossAUCStandardError) } }
+        }
         row("exposure, mean bits") { r in
             r.exposure.map { String(format: "%.2f of %.2f (%d spans)", $0.mean, $0.maxExposure, $0.spans) }
         }

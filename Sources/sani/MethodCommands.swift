@@ -41,6 +41,10 @@ struct MethodFlags: ParsableArguments {
     var eraseWholeBlocks: Bool?
     @Option(help: "What targeted forgetting compares with: model (the model before sanitization), base (--base-model: where a model that never saw the corpus puts each token) or auto (base with --base-model, else model).")
     var forgetAgainst = "auto"
+    @Flag(help: "Repair with a membership floor: a window is trained on only while the model finds it harder than notes it never saw (--calibration-corpus, else --held-out-corpus).")
+    var membershipFloor = false
+    @Flag(inversion: .prefixedNo, help: "With --base-model: erase also restores everything outside the blocks (embeddings, final norm, head) to the base model (default: off).")
+    var eraseEmbeddings: Bool?
     // Attacks of the before / after audits.
     @Flag(inversion: .prefixedNo, help: "Run the attacks (membership inference, extraction by prefix, exposure, relearning) in the before and after audits.")
     var attacks = true
@@ -103,6 +107,8 @@ struct MethodFlags: ParsableArguments {
             }
             o.forgetReference = reference
         }
+        o.membershipFloor = membershipFloor
+        o.eraseEmbeddings = eraseEmbeddings
         o.auditAttacks = attacks
         o.relearnSteps = relearnSteps
         o.relearnLearningRate = relearnLr
@@ -125,6 +131,8 @@ struct SanitizeCommand: ParsableCommand {
     var heldOutCorpus: String?
     @Option(help: "Folder of the model the fine-tune started from: erase restores to it instead of re-initialising.")
     var baseModel: String?
+    @Option(help: "Notes the model never saw, apart from the held-out ones, that --membership-floor reads its level from.")
+    var calibrationCorpus: String?
     @Option(help: "Output folder for the sanitized model and sanitization-report.json.") var out: String
     @Option(help: "Checkpoint folder (resume an interrupted run).") var checkpoints: String?
     @OptionGroup var flags: MethodFlags
@@ -136,7 +144,8 @@ struct SanitizeCommand: ParsableCommand {
                                         terms: terms.map { URL(fileURLWithPath: $0) },
                                         heldOut: heldOutCorpus.map { URL(fileURLWithPath: $0) },
                                         base: baseModel.map { URL(fileURLWithPath: $0) },
-                                        output: URL(fileURLWithPath: out), checkpoints: checkpoints.map { URL(fileURLWithPath: $0) })
+                                        output: URL(fileURLWithPath: out), checkpoints: checkpoints.map { URL(fileURLWithPath: $0) },
+                                        calibration: calibrationCorpus.map { URL(fileURLWithPath: $0) })
         let bar = TerminalProgress()
         let report = try reportingErrors {
             try Sanitizer(inputs: inputs, options: options).run(progress: { bar.update($0) })
@@ -150,7 +159,8 @@ struct SanitizeCommand: ParsableCommand {
             + "\(report.trainingTokens) training tokens of which \(report.sensitiveTokens) sensitive")
         if let e = report.erase {
             print("erase: \(e.neuronsPerBlock) neurons (\(e.selection.rawValue)) in block(s) \(e.blocks.map(String.init).joined(separator: ", ")), seed \(e.seed)"
-                  + (e.source == .baseModel ? ", restored to the base model with the rows of \(e.restoredTokens ?? 0) identifier tokens" : ""))
+                  + (e.source == .baseModel ? ", restored to the base model with the rows of \(e.restoredTokens ?? 0) identifier tokens" : "")
+                  + (e.restoredOutsideBlocks.map { ", and \($0) values outside the blocks (embeddings, final norm, head)" } ?? ""))
         }
         print("")
         print(AuditTable.render([report.before] + report.epochs + [report.after]))

@@ -16,6 +16,17 @@ public struct MembershipFigure: Sendable, Equatable, Codable {
     /// log-probability minus the reference's. Unlike `lossAUC`, it does not read notes that are simply easier or
     /// harder than the held-out ones as membership: the reference scores 0.5 against itself.
     public var referenceLossAUC: Double? = nil
+    /// Standard errors of the AUCs above (DeLong; nil with fewer than two records on a side): with 10 held-out
+    /// notes an AUC is known to about ±0.1, so a reading near a bar says little either way.
+    public var lossAUCStandardError: Double? = nil
+    public var minKAUCStandardError: Double? = nil
+    public var referenceLossAUCStandardError: Double? = nil
+
+    /// The reference attack's reading (AUC and its standard error).
+    public mutating func setReference(_ reading: (auc: Double, standardError: Double?)?) {
+        referenceLossAUC = reading?.auc
+        referenceLossAUCStandardError = reading?.standardError
+    }
 
     public init(lossAUC: Double, minKAUC: Double, k: Double, members: Int, nonMembers: Int) {
         self.lossAUC = lossAUC; self.minKAUC = minKAUC; self.k = k; self.members = members; self.nonMembers = nonMembers
@@ -32,6 +43,8 @@ public struct IdentifierMembershipFigure: Sendable, Equatable, Codable {
     public var lossAUC: Double
     public var members: Int
     public var nonMembers: Int
+    /// Standard error of `lossAUC` (DeLong; nil with fewer than two records on a side).
+    public var lossAUCStandardError: Double? = nil
 
     public init(lossAUC: Double, members: Int, nonMembers: Int) {
         self.lossAUC = lossAUC; self.members = members; self.nonMembers = nonMembers

@@ -69,4 +69,21 @@ public struct AuditReport: Sendable, Equatable, Codable {
     public var beyondReference: ReferenceExtractionFigure? = nil
     /// Wall time of the repair epoch this audit follows (its audit is `seconds`).
     public var trainingSeconds: Double? = nil
+    /// With a membership floor: where it stood at the end of the repair epoch this audit follows, and how many of
+    /// the epoch's repair windows it left out.
+    public var membershipFloor: MembershipFloorFigure? = nil
+}
+
+/// The membership floor of one repair epoch (`SanitizationOptions.membershipFloor`).
+public struct MembershipFloorFigure: Sendable, Equatable, Codable {
+    /// The floor at the end of the epoch: the running mean loss of the calibration notes.
+    public var level: Double
+    /// Repair windows left out because the model's loss on them was below the floor.
+    public var skippedWindows: Int
+    /// Repair windows read in the epoch.
+    public var windows: Int
+
+    public init(level: Double, skippedWindows: Int, windows: Int) {
+        self.level = level; self.skippedWindows = skippedWindows; self.windows = windows
+    }
 }

@@ -128,10 +128,10 @@ extension Auditor {
             }
             if againstReference {
                 // The reference attack: each record's score calibrated by the reference's score on the same questions.
-                report.membership?.referenceLossAUC = MembershipInference.referenceAUC(
+                report.membership?.setReference(MembershipInference.referenceAUC(
                     members: members, nonMembers: nonMembers,
                     referenceMembers: referenceMembers.recordLogProbabilities ?? [],
-                    referenceNonMembers: referenceNonMembers.recordLogProbabilities ?? [])
+                    referenceNonMembers: referenceNonMembers.recordLogProbabilities ?? []))
             }
         }
         if relearning {

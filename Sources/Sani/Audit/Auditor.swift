@@ -124,10 +124,10 @@ public struct Auditor {
                 if let reference, let heldOut {
                     // The reference attack: a record's loss calibrated by the reference model's loss on it.
                     let referenceAuditor = Auditor(model: reference, tokenizer: tokenizer, settings: settings)
-                    report.membership?.referenceLossAUC = MembershipInference.referenceAUC(
+                    report.membership?.setReference(MembershipInference.referenceAUC(
                         members: members, nonMembers: nonMembers,
                         referenceMembers: try referenceAuditor.recordLogProbabilities(memorized, memorizedSegments),
-                        referenceNonMembers: try referenceAuditor.recordLogProbabilities(heldOut, heldOutSegments))
+                        referenceNonMembers: try referenceAuditor.recordLogProbabilities(heldOut, heldOutSegments)))
                 }
             }
             try runAttacks(attacks, on: &report, spans: spans, exposureSpans: attackSpans, memorized: memorized,

@@ -22,6 +22,36 @@ public enum MembershipInference {
         return (memberRankSum - n1 * (n1 + 1) / 2) / (n1 * n2)
     }
 
+    /// The standard error of `auc(members:nonMembers:)` by DeLong's method: the variance of each member's share
+    /// of non-members it outscores over the members, plus the same for the non-members (ties count half). It
+    /// says how far an AUC read from few records can be from the model's true one (about ±2 standard errors at
+    /// 95 %). nil with fewer than two records on either side.
+    public static func aucStandardError(members: [Double], nonMembers: [Double]) -> Double? {
+        guard members.count >= 2, nonMembers.count >= 2 else { return nil }
+        let sortedMembers = members.sorted(), sortedNonMembers = nonMembers.sorted()
+        // Share of `others` below `x`, ties counting half, by two binary searches in the sorted array.
+        func share(of x: Double, in others: [Double]) -> Double {
+            func firstIndex(_ belongs: (Double) -> Bool) -> Int {
+                var low = 0, high = others.count
+                while low < high {
+                    let mid = (low + high) / 2
+                    if belongs(others[mid]) { low = mid + 1 } else { high = mid }
+                }
+                return low
+            }
+            let below = firstIndex { $0 < x }, notAbove = firstIndex { $0 <= x }
+            return (Double(below) + Double(notAbove - below) / 2) / Double(others.count)
+        }
+        let memberShares = sortedMembers.map { share(of: $0, in: sortedNonMembers) }
+        let nonMemberShares = sortedNonMembers.map { 1 - share(of: $0, in: sortedMembers) }
+        func variance(_ values: [Double]) -> Double {
+            let mean = values.reduce(0, +) / Double(values.count)
+            return values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        }
+        return (variance(memberShares) / Double(members.count)
+                + variance(nonMemberShares) / Double(nonMembers.count)).squareRoot()
+    }
+
     /// The negated mean per-token loss: the mean log-probability of the record's tokens.
     public static func lossScore(_ logProbabilities: [Float]) -> Double {
         guard !logProbabilities.isEmpty else { return 0 }
@@ -39,10 +69,15 @@ public enum MembershipInference {
     /// Both AUCs of the records that have predicted tokens; nil when either side has none.
     public static func figure(members: [[Float]], nonMembers: [[Float]], k: Double) -> MembershipFigure? {
         let m = members.filter { !$0.isEmpty }, n = nonMembers.filter { !$0.isEmpty }
-        guard let lossAUC = auc(members: m.map(lossScore), nonMembers: n.map(lossScore)),
-              let minKAUC = auc(members: m.map { minKScore($0, k: k) }, nonMembers: n.map { minKScore($0, k: k) })
+        let loss = (m.map(lossScore), n.map(lossScore))
+        let minK = (m.map { minKScore($0, k: k) }, n.map { minKScore($0, k: k) })
+        guard let lossAUC = auc(members: loss.0, nonMembers: loss.1),
+              let minKAUC = auc(members: minK.0, nonMembers: minK.1)
         else { return nil }
-        return MembershipFigure(lossAUC: lossAUC, minKAUC: minKAUC, k: k, members: m.count, nonMembers: n.count)
+        var figure = MembershipFigure(lossAUC: lossAUC, minKAUC: minKAUC, k: k, members: m.count, nonMembers: n.count)
+        figure.lossAUCStandardError = aucStandardError(members: loss.0, nonMembers: loss.1)
+        figure.minKAUCStandardError = aucStandardError(members: minK.0, nonMembers: minK.1)
+        return figure
     }
 
     /// Membership of the identifiers alone: the AUC of the mean log-probability of a record's sensitive tokens,
@@ -50,8 +85,11 @@ public enum MembershipInference {
     /// token are left out; nil when either side has none.
     public static func identifierFigure(members: [[Float]], nonMembers: [[Float]]) -> IdentifierMembershipFigure? {
         let m = members.filter { !$0.isEmpty }, n = nonMembers.filter { !$0.isEmpty }
-        guard let lossAUC = auc(members: m.map(lossScore), nonMembers: n.map(lossScore)) else { return nil }
-        return IdentifierMembershipFigure(lossAUC: lossAUC, members: m.count, nonMembers: n.count)
+        let scores = (m.map(lossScore), n.map(lossScore))
+        guard let lossAUC = auc(members: scores.0, nonMembers: scores.1) else { return nil }
+        var figure = IdentifierMembershipFigure(lossAUC: lossAUC, members: m.count, nonMembers: n.count)
+        figure.lossAUCStandardError = aucStandardError(members: scores.0, nonMembers: scores.1)
+        return figure
     }
 
     /// The reference attack: the AUC of a record's mean log-probability under the audited model minus under a
@@ -59,11 +97,12 @@ public enum MembershipInference {
     /// it). Calibrated by construction: the reference audited against itself scores 0.5. Records without a
     /// predicted token are left out; nil when either side has none.
     public static func referenceAUC(members: [[Float]], nonMembers: [[Float]], referenceMembers: [[Float]],
-                                    referenceNonMembers: [[Float]]) -> Double? {
+                                    referenceNonMembers: [[Float]]) -> (auc: Double, standardError: Double?)? {
         func calibrated(_ own: [[Float]], _ reference: [[Float]]) -> [Double] {
             zip(own, reference).filter { !$0.0.isEmpty && !$0.1.isEmpty }.map { lossScore($0.0) - lossScore($0.1) }
         }
-        return auc(members: calibrated(members, referenceMembers),
-                   nonMembers: calibrated(nonMembers, referenceNonMembers))
+        let m = calibrated(members, referenceMembers), n = calibrated(nonMembers, referenceNonMembers)
+        guard let value = auc(members: m, nonMembers: n) else { return nil }
+        return (value, aucStandardError(members: m, nonMembers: n))
     }
 }

@@ -22,6 +22,9 @@ public struct PreparedWork {
     /// The windows of targeted forgetting: `windows`, with the spans of `forgetSkipLabels` not sensitive, and
     /// with `forgetIdentifierTokensOnly` only the tokens the corpus uses mostly inside identifiers.
     public let forgetWindows: TrainingWindows
+    /// With `membershipFloor`: windows of notes the model never saw (the calibration notes, else the held-out
+    /// notes), framed like the repair's.
+    public let calibrationWindows: TrainingWindows?
 
     public init(inputs: SanitizationInputs, options: SanitizationOptions) throws {
         model = try Sanitizer.wrapEngine { try LanguageModelLoader.load(folder: inputs.model) }
@@ -81,6 +84,26 @@ public struct PreparedWork {
                 }
             }
             forgetWindows = TrainingWindows(corpus: kept, length: windows.length, scheme: scheme)
+        }
+        if options.membershipFloor && options.method.repairs {
+            let unseen: TokenizedCorpus
+            if let url = inputs.calibration {
+                let notes = try Corpus.loadHeldOut(url: url)
+                let marked = try builder.build(for: notes, population: Corpus(records: corpus.records + notes.records))
+                unseen = try TokenizedCorpus(corpus: try marked.annotating(notes), tokenizer: tokenizer, scheme: scheme,
+                                             vocabularySize: model.vocabularySize)
+            } else if inputs.heldOut != nil, let heldOut {
+                unseen = heldOut
+            } else {
+                throw SaniError.invalidArgument("membershipFloor reads its level from notes the model never saw: give calibration notes or held-out notes (a split of the corpus was fine-tuned on)")
+            }
+            let framed = TrainingWindows(corpus: unseen, length: windows.length, scheme: scheme)
+            guard framed.count > 0 else {
+                throw SaniError.invalidArgument("the membership floor's notes are too short to read (\(unseen.tokenCount) tokens)")
+            }
+            calibrationWindows = framed
+        } else {
+            calibrationWindows = nil
         }
         switch options.repairMode {
         case .masked:

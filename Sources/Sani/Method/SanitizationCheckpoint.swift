@@ -28,6 +28,7 @@ struct SanitizationCheckpoint: Codable {
         encoder.outputFormatting = .sortedKeys
         let opts = (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let files = [inputs.model.appendingPathComponent("config.json"), inputs.corpus, inputs.terms, inputs.heldOut,
+                     inputs.calibration,
                      inputs.base.map { $0.appendingPathComponent("config.json") }].compactMap { $0 }
             + ((try? WeightStore(folder: inputs.model))?.files.map(\.url) ?? [])
         let stamps = files.map { url -> String in

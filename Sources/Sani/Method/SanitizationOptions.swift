@@ -68,6 +68,15 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// never saw the corpus puts it; after an erase back to the base the first reference no longer pushes).
     /// nil: the base model when the run has one, else the model.
     public var forgetReference: ForgetReference?
+    /// Repair with a membership floor (`MembershipFloor`): a window is trained on only while the model's loss on
+    /// it is above its loss on notes it never saw (the calibration notes, else the held-out notes), so the
+    /// repair does not make the training notes more familiar than unseen ones.
+    public var membershipFloor: Bool = false
+    /// With a base model: erase also restores everything outside the transformer blocks (token and position
+    /// embeddings, the final norm, the head) to it. The fine-tune's embeddings carry what it learned of the notes
+    /// as a whole (their membership), and after whole blocks are restored they no longer match the blocks.
+    /// nil: see `effectiveEraseEmbeddings`.
+    public var eraseEmbeddings: Bool?
     // Attacks of the audits before and after (the per-epoch audits stay cheap).
     /// Run membership inference, extraction by prefix length, exposure and the relearning attack, and audit the
     /// kept weights afresh.
@@ -99,6 +108,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
 
     /// Whether erase restores whole blocks: as asked, else whenever there is a base model to restore them to.
     public func effectiveEraseWholeBlocks(hasBase: Bool) -> Bool { eraseWholeBlocks ?? hasBase }
+    public func effectiveEraseEmbeddings(hasBase: Bool) -> Bool { eraseEmbeddings ?? false }
 
     public static let defaultCausalForgetWeight = 1.0
     public static let defaultBaseForgetWeight = 0.3
@@ -109,7 +119,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
         case repairMode, forgetWeight, forgetBeta, forgetSkipLabels, forgetIdentifierTokensOnly, eraseScope
-        case eraseWholeBlocks, forgetReference
+        case eraseWholeBlocks, forgetReference, membershipFloor, eraseEmbeddings
         case auditAttacks, relearnSteps, relearnLearningRate, exposureCandidates, finalAuditSamples
     }
 
@@ -172,6 +182,8 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
             }
             forgetReference = parsed
         }
+        membershipFloor = try c.decodeIfPresent(Bool.self, forKey: .membershipFloor) ?? d.membershipFloor
+        eraseEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .eraseEmbeddings)
         auditAttacks = try c.decodeIfPresent(Bool.self, forKey: .auditAttacks) ?? d.auditAttacks
         relearnSteps = try c.decodeIfPresent(Int.self, forKey: .relearnSteps) ?? d.relearnSteps
         relearnLearningRate = try c.decodeIfPresent(Double.self, forKey: .relearnLearningRate) ?? d.relearnLearningRate

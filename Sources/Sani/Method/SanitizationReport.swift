@@ -16,6 +16,8 @@ public struct EraseSummary: Sendable, Equatable, Codable {
     public var scope: EraseScope?
     /// True when every parameter of the erased blocks was restored to the base model (`eraseWholeBlocks`).
     public var wholeBlocks: Bool?
+    /// Values outside the blocks (embeddings, final norm, head) restored to the base model (`eraseEmbeddings`).
+    public var restoredOutsideBlocks: Int?
     public var seconds: Double
 
     public enum EraseSource: String, Sendable, Codable { case initialisation, baseModel = "base-model" }
@@ -29,6 +31,7 @@ public struct EraseSummary: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case selection, blocks, neuronsPerBlock, fraction, seed, neurons, source, restoredTokens, scope, wholeBlocks, seconds
+        case restoredOutsideBlocks
     }
 
     public init(from decoder: Decoder) throws {
@@ -44,6 +47,7 @@ public struct EraseSummary: Sendable, Equatable, Codable {
         restoredTokens = try c.decodeIfPresent(Int.self, forKey: .restoredTokens)
         scope = try c.decodeIfPresent(EraseScope.self, forKey: .scope)
         wholeBlocks = try c.decodeIfPresent(Bool.self, forKey: .wholeBlocks)
+        restoredOutsideBlocks = try c.decodeIfPresent(Int.self, forKey: .restoredOutsideBlocks)
         seconds = try c.decode(Double.self, forKey: .seconds)
     }
 }

@@ -24,6 +24,10 @@ extension Sanitizer {
         }
         let corpus = try Corpus.load(url: inputs.corpus)
         if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
+        if let calibration = inputs.calibration { _ = try Corpus.loadHeldOut(url: calibration) }
+        if options.membershipFloor && options.method.repairs && inputs.heldOut == nil && inputs.calibration == nil {
+            throw SaniError.invalidArgument("membershipFloor reads its level from notes the model never saw: give calibration notes or held-out notes (a split of the corpus was fine-tuned on)")
+        }
         try checkBaseIsUsed(inputs: inputs, options: options)
         if let base = inputs.base {
             let baseConfig: JSONConfig
@@ -132,6 +136,9 @@ extension Sanitizer {
                     let tokens = train.identifierTokens(share: 0.5)
                     model.restoreTokenRows(tokens, from: base.parameters)
                     erase?.restoredTokens = tokens.count
+                    if options.effectiveEraseEmbeddings(hasBase: true) {
+                        erase?.restoredOutsideBlocks = model.restoreOutsideBlocks(from: base.parameters)
+                    }
                 }
                 tracker.emit(.erase, step: 1, steps: 1, message: "erased \(erase?.neuronsPerBlock ?? 0) neurons per block")
             }
@@ -143,6 +150,7 @@ extension Sanitizer {
             }
         }
 
+        let floor = work.calibrationWindows.map { MembershipFloor(calibration: $0, seed: options.seed) }
         base = nil   // erase is done (or was, before a resume): the base model's weights are not held during repair
         // Repair.
         let epochs = options.method.repairs ? options.epochs : 0
@@ -153,9 +161,10 @@ extension Sanitizer {
         while epoch <= epochs && !stoppedEarly {
             let order = repairWindows.order(seed: options.seed &+ UInt64(epoch))
             let epochStarted = Date()
+            let floorBefore = floor.map { ($0.skippedWindows, $0.skippedWindows + $0.trainedWindows) }
             let meanLoss = try TrainingLoop.epoch(
                 model: model, optimizer: optimizer, windows: repairWindows, order: order, batchSize: options.batchSize,
-                schedule: schedule, maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1, forget: forgetPlan(),
+                schedule: schedule, maskSeed: options.seed &+ UInt64(epoch) &* 0x51_7CC1, forget: forgetPlan(), floor: floor,
                 isCancelled: isCancelled) { step, steps, loss in
                 tracker.emit(.repair, epoch: epoch, step: step, steps: steps, loss: loss,
                              message: "repair epoch \(epoch)/\(epochs)")
@@ -164,6 +173,11 @@ extension Sanitizer {
             var report = try runAudit("epoch-\(epoch)", epoch: epoch)
             report.trainingLoss = meanLoss
             report.trainingSeconds = trainingSeconds
+            if let floor, let floorBefore {
+                report.membershipFloor = MembershipFloorFigure(
+                    level: floor.level ?? 0, skippedWindows: floor.skippedWindows - floorBefore.0,
+                    windows: floor.skippedWindows + floor.trainedWindows - floorBefore.1)
+            }
             state.epochs.append(report)
             let previousBest = state.bestEpoch
             if isBetter(report, than: previousBest == 0 ? nil : state.epochs[previousBest - 1], before: state.before) {
@@ -222,6 +236,9 @@ extension Sanitizer {
         }
         if inputs.base == nil && options.eraseWholeBlocks == true {
             throw SaniError.invalidArgument("eraseWholeBlocks restores the erased blocks to the base model: give a base model")
+        }
+        if inputs.base == nil && options.eraseEmbeddings == true {
+            throw SaniError.invalidArgument("eraseEmbeddings restores the embeddings and head to the base model: give a base model")
         }
         if inputs.base == nil && options.forgetReference == .base {
             throw SaniError.invalidArgument("forgetReference base compares with the base model: give a base model")

@@ -17,15 +17,18 @@ public struct SanitizationInputs: Sendable, Equatable {
     /// the erased neurons, and the embedding rows of tokens used mostly in sensitive spans, to its values instead
     /// of re-initialising them: general knowledge those neurons held is kept, what the fine-tune wrote is removed.
     public var base: URL?
+    /// Optional notes the model never saw, apart from `heldOut`, that the membership floor reads its level
+    /// from (`SanitizationOptions.membershipFloor`; without them it reads the held-out notes).
+    public var calibration: URL?
     /// Where the sanitized model folder is written.
     public var output: URL
     /// Where epoch checkpoints are kept so that interrupted work resumes (nil: no checkpoints).
     public var checkpoints: URL?
 
     public init(model: URL, corpus: URL, terms: URL? = nil, heldOut: URL? = nil, base: URL? = nil, output: URL,
-                checkpoints: URL? = nil) {
+                checkpoints: URL? = nil, calibration: URL? = nil) {
         self.model = model; self.corpus = corpus; self.terms = terms; self.heldOut = heldOut; self.base = base
-        self.output = output; self.checkpoints = checkpoints
+        self.output = output; self.checkpoints = checkpoints; self.calibration = calibration
     }
 }
 

@@ -5,10 +5,11 @@ import SaniEngine
 public enum TrainingLoop {
     /// Runs the batches of `order` and returns the mean loss. `onStep(step, steps, loss)` follows every step.
     /// `maskSeed` draws a masked model's targets (a different seed per epoch masks different positions).
-    /// With `forget`, each step also carries the targeted-forgetting term (see `ForgetPlan`).
+    /// With `forget`, each step also carries the targeted-forgetting term (see `ForgetPlan`). With `floor`, the
+    /// windows the model already finds easier than unseen notes are left out of the step (see `MembershipFloor`).
     public static func epoch(model: any LanguageModel, optimizer: AdamW, windows: TrainingWindows, order: [Int],
                              batchSize: Int, schedule: LearningRateSchedule, maskSeed: UInt64 = 0,
-                             forget: ForgetPlan? = nil,
+                             forget: ForgetPlan? = nil, floor: MembershipFloor? = nil,
                              isCancelled: CancellationCheck, onStep: (Int, Int, Double) -> Void) throws -> Double {
         let forgetOrder = forget.map { $0.windows.order(seed: maskSeed ^ 0xF0_4637) } ?? []
         let steps = (order.count + batchSize - 1) / batchSize
@@ -16,7 +17,13 @@ public enum TrainingLoop {
         for step in 0..<steps {
             if isCancelled() { throw SaniError.cancelled }
             let batch = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
-            let b = windows.batch(batch, maskSeed: maskSeed)
+            var b = windows.batch(batch, maskSeed: maskSeed)
+            if let floor {
+                _ = try Sanitizer.wrapEngine {
+                    try floor.apply(to: &b, windows: batch.count, length: windows.length, model: model,
+                                    batchSize: batchSize)
+                }
+            }
             model.parameters.ensureGradients()
             model.parameters.zeroGradients()
             let loss = try Sanitizer.wrapEngine { () -> Float in

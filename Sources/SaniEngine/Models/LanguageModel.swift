@@ -112,6 +112,21 @@ extension LanguageModel {
         return restored
     }
 
+    /// Copies every parameter outside the transformer blocks (token and position embeddings, the final norm, an
+    /// untied or masked-LM head) from `source` where the shapes agree; returns the number of values copied.
+    @discardableResult
+    public func restoreOutsideBlocks(from source: ParameterSet) -> Int {
+        let prefixes = (0..<blockCount).compactMap { blockParameterPrefix($0) }
+        defer { parameters.markModified() }
+        var restored = 0
+        for spec in parameters.specs where !prefixes.contains(where: { spec.name.hasPrefix($0) }) {
+            guard let from = source.spec(spec.name), from.shape == spec.shape else { continue }
+            (parameters.values.pointer + spec.offset).update(from: source.values.pointer + from.offset, count: from.count)
+            restored += from.count
+        }
+        return restored
+    }
+
     /// Calls `body` with every contiguous slice of neuron `index` of `block`: its tensor, the tensor's spec, the
     /// slice's offset inside the tensor and its length (row-major: the stride of `axis` is the product of the
     /// following dimensions).
