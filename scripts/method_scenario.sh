@@ -7,7 +7,7 @@
 #
 # Each scenario works in WORK_FOLDER/<scenario>; what is there already (notes, models, row reports) is reused.
 #   gpt2     the paper's setting: a 4-block GPT-2 trained on 240 general notes (`sani demo`), fine-tuned on a
-#            hospital's 60 notes for 15 epochs; utility on 15 notes about patients no model saw. On 2 cores shared
+#            hospital's 60 notes for 15 epochs; utility and membership on 60 notes about patients no model saw. On 2 cores shared
 #            with other builds: general model 17 min, fine-tune 5 min, audits under a minute, rows 1.5-3 min.
 #   smollm2  SmolLM2-135M (scripts/fetch-assets.sh smollm2) fine-tuned on 40 notes for SMOLLM2_EPOCHS epochs
 #            against a terms list of their names; about 8 minutes a row.
@@ -49,6 +49,24 @@ timed() { # timed LABEL command...: runs it, appends "LABEL<TAB>seconds" to $W/t
     local t0=$SECONDS
     "$@"
     printf '%s\t%s\n' "$label" $((SECONDS - t0)) >> "$W/timings.tsv"
+}
+
+# held_out NOTES SEED RECORDS: the held-out notes (as many as the training notes: membership AUCs read from 10 or 15
+# non-members have a standard error near 0.1) and as many calibration notes of the next seed for the membership floor.
+# The training notes do not depend on how many held-out notes are drawn. Held-out notes of another count (an older
+# work folder) are drawn again, and every audit read on the old ones is removed.
+held_out() {
+    local notes=$1 seed=$2 records=$3
+    if [ "$(cat "$W/held.count" 2>/dev/null)" != "$records" ]; then
+        step "drawing $records held-out notes"
+        "$SANI" demo-data --records "$records" --seed "$seed" --out "$W/.train-check.jsonl" \
+            --held-out "$W/held.jsonl" --held-out-records "$records" >&2
+        cmp -s "$W/.train-check.jsonl" "$notes" || { echo "the training notes differ from $notes" >&2; exit 1; }
+        rm -f "$W/.train-check.jsonl" "$W"/audit-*.json "$W"/rows/*.json "$W"/rows/*.flags
+        echo "$records" > "$W/held.count"
+    fi
+    [ -s "$W/calibration.jsonl" ] || "$SANI" demo-data --records "$records" --seed $((seed + 1)) \
+        --out "$W/calibration.jsonl" >&2
 }
 
 # The rows of a scenario: built-in ones, then the caller's (same name: replaced; new name: appended).
@@ -150,8 +168,8 @@ scenario_gpt2() {
         timed "general model (sani demo, 12 epochs)" "$SANI" demo --skip-sanitize --records 240 --seed 21 \
             --train-epochs 12 --vocab "$ASSETS/gpt2" --out "$W/general" >&2
     fi
-    [ -f "$W/hospital.jsonl" ] || "$SANI" demo-data --records 60 --seed 22 --out "$W/hospital.jsonl" \
-        --held-out "$W/held.jsonl" --held-out-records 15 >&2
+    [ -f "$W/hospital.jsonl" ] || "$SANI" demo-data --records 60 --seed 22 --out "$W/hospital.jsonl" >&2
+    held_out "$W/hospital.jsonl" 22 60
     if [ ! -f "$W/fine-tuned/config.json" ]; then
         step "fine-tuning the general model on the hospital's notes (15 epochs at 1e-3)"
         timed "fine-tune (15 epochs)" "$SANI" train --model "$BASE" --corpus "$W/hospital.jsonl" --out "$W/fine-tuned" \
@@ -177,8 +195,12 @@ wab-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, 2 epochs|-
 wab-skipind-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, INDIRECT left alone, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 1 --forget-beta 5 --forget-skip INDIRECT --lr 5e-4 --epochs 2 --no-attacks
 forget-l03-base-L4|targeted forgetting λ = 0.3, β = 0.5, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0.3 --forget-beta 0.5 --no-attacks --no-erase-whole-blocks --forget-against model
 surrogate-base-L4|surrogate repair, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --repair surrogate --forget-weight 0 --no-attacks --no-erase-whole-blocks
-forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r = 0.5), 2 epochs at 5e-4|--lr 5e-4 --no-attacks"
-    echo "### gpt2: the paper's setting (4-block GPT-2, 60 hospital notes, 15 held-out notes)"
+forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r = 0.5), 2 epochs at 5e-4|--lr 5e-4 --no-attacks
+emb-L4|**erase back to the base with the embeddings**: whole blocks, embeddings, final norm and head, forgetting against the base (λ = 0.3), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --no-attacks
+emb-L4-plain|the same without targeted forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --forget-weight 0 --lr 5e-4 --no-attacks
+floor-L4|the new defaults with a membership floor (60 calibration notes), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
+emb-floor-L4|erase with the embeddings and a membership floor, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
+    echo "### gpt2: the paper's setting (4-block GPT-2, 60 hospital notes, 60 held-out notes)"
     python3 scripts/method_table.py "$W" --general-label "general model (never saw the hospital's notes)"
 }
 
@@ -191,8 +213,8 @@ scenario_smollm2() {
         step "converting $gguf"
         "$SANI" convert "$gguf" --out "$BASE" >&2
     fi
-    [ -f "$W/notes.jsonl" ] || "$SANI" demo-data --records 40 --seed 11 --out "$W/notes.jsonl" \
-        --held-out "$W/held.jsonl" --held-out-records 10 >&2
+    [ -f "$W/notes.jsonl" ] || "$SANI" demo-data --records 40 --seed 11 --out "$W/notes.jsonl" >&2
+    held_out "$W/notes.jsonl" 11 40
     # The terms list: the notes' confidential names (patients, doctors, hospitals), one `term<TAB>label` a line.
     [ -s "$W/terms.txt" ] || python3 - "$W/notes.jsonl" > "$W/terms.txt" <<'EOF'
 import json, sys
@@ -227,8 +249,10 @@ forget-base-L4|targeted forgetting against the model (the default before) with \
 forget-base-L4-2ep|targeted forgetting against the model (the default before) with \`--base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-erase-whole-blocks --forget-against model
 sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --forget-weight 0 --no-attacks --no-erase-whole-blocks
 default-base-L4|the new defaults with \`--base-model\` (SmolLM2 itself): whole blocks, forgetting against the base (λ = 0.3), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-attacks
-default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (the default count)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 2 --no-attacks"
-    echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 10 held-out notes"
+default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (the default count)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 2 --no-attacks
+emb-L4|the new defaults with the embeddings, final norm and head erased back to SmolLM2 too, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 2 --no-attacks
+full-emb|every block and the embeddings back to SmolLM2 (the base itself), then the repair, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --no-attacks"
+    echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
 
@@ -236,8 +260,8 @@ scenario_bert() {
     W="$ROOT/bert"; mkdir -p "$W/rows"
     BASE="$W/pretrained"
     [ -f "$W/general.jsonl" ] || "$SANI" demo-data --records 240 --seed 21 --out "$W/general.jsonl" >&2
-    [ -f "$W/hospital.jsonl" ] || "$SANI" demo-data --records 60 --seed 22 --out "$W/hospital.jsonl" \
-        --held-out "$W/held.jsonl" --held-out-records 15 >&2
+    [ -f "$W/hospital.jsonl" ] || "$SANI" demo-data --records 60 --seed 22 --out "$W/hospital.jsonl" >&2
+    held_out "$W/hospital.jsonl" 22 60
     if [ ! -f "$BASE/config.json" ]; then
         step "pretraining a 4-block BERT on the general notes (100 epochs)"
         rm -rf "$W/vocab"
@@ -263,8 +287,10 @@ surrogate-L2|surrogate repair, L = 2, r = 0.5, 3 epochs at 3e-4|--erase-layers 2
 base-L4|\`--base-model\` (the pretrained model), whole blocks, L = 4, 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --no-attacks
 base-L4-forget|\`--base-model\`, whole blocks, L = 4, forgetting against the base (λ = 0.3, β = 2; the causal default with a base), 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 3 --lr 3e-4 --forget-weight 0.3 --no-attacks
 base-L4-1ep|\`--base-model\`, whole blocks, L = 4, forgetting against the base (λ = 0.3), 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --lr 1e-4 --forget-weight 0.3 --no-attacks
-base-L4-erase-only|\`erase-only --base-model\`, whole blocks, L = 4 (no repair)|--method erase-only --base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-attacks"
-    echo "### bert: a 4-block BERT pretrained on 240 general notes, fine-tuned on 60 hospital notes, 15 held-out notes"
+base-L4-erase-only|\`erase-only --base-model\`, whole blocks, L = 4 (no repair)|--method erase-only --base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-attacks
+base-L4-emb-forget|\`--base-model\`, whole blocks and the embeddings and MLM head (the pretrained model itself), forgetting against it (λ = 0.3), 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --forget-weight 0.3 --no-attacks
+base-L4-emb|the same without forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --no-attacks"
+    echo "### bert: a 4-block BERT pretrained on 240 general notes, fine-tuned on 60 hospital notes, 60 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "pretrained only (never saw the hospital's notes)"
 }
 

@@ -55,6 +55,7 @@ def field(audit, report, *path):
 def figures(audit, report=None):
     report = report or {}
     mia = [field(audit, report, "membership", key) for key in ("lossAUC", "minKAUC")]
+    mia_se = field(audit, report, "membership", "lossAUCStandardError")
     by_label = audit.get("spanExtractionByLabel") or {}
     relearned_by_label = field(audit, report, "relearned", "spanExtractionByLabel") or {}
     return {
@@ -69,6 +70,7 @@ def figures(audit, report=None):
         "greedy": rate(audit["spanExtraction"]),
         "sampled": rate(field(audit, report, "sampledExtraction")),
         "mia": mia,
+        "mia_se": mia_se,
         "relearned": rate(field(audit, report, "relearned", "spanExtraction")),
         "ppl": audit["utility"]["perplexity"],
         "accuracy": audit["utility"]["accuracy"],
@@ -104,8 +106,14 @@ def duration(seconds):
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
+def membership(f):
+    """The loss and min-k AUCs, with the loss AUC's standard error when the audit measured it."""
+    text = auc(f["mia"])
+    return text if f.get("mia_se") is None else f"{text} (± {f['mia_se']:.2f})"
+
+
 def line(label, f, kept, seconds):
-    return (f"| {label} | {percent(f['tokens'])} | {percent(f['greedy'])} | {percent(f['sampled'])} | {auc(f['mia'])} "
+    return (f"| {label} | {percent(f['tokens'])} | {percent(f['greedy'])} | {percent(f['sampled'])} | {membership(f)} "
             f"| {percent(f['relearned'])} | {f['ppl']:.2f} | {percent(f['accuracy'])} | {kept} | {duration(seconds)} |")
 
 
