@@ -13,6 +13,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Top-k (0: off).") var topK = 0
     @Option(help: "Top-p (1: off).") var topP: Float = 1
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
+    @Option(help: "Weights the token-by-token steps read: float32 (the model's own) or bfloat16 (copies of half the size; faster where decoding waits on memory, logits within about 1 % of the largest).")
+    var decodePrecision = "float32"
 
     func run() throws {
         let folder = URL(fileURLWithPath: model)
@@ -20,6 +22,10 @@ struct GenerateCommand: ParsableCommand {
         guard let decoder = lm.decoder else {
             throw ValidationError("\(lm.family) is a masked language model; it fills in masked tokens and does not continue prompts")
         }
+        guard let precision = DecodePrecision(rawValue: decodePrecision) else {
+            throw ValidationError("unknown decode precision \(decodePrecision): float32 or bfloat16")
+        }
+        decoder.decodePrecision = precision
         let tokenizer = try LanguageModelLoader.tokenizer(folder: folder)
         let ids = tokenizer.encode(prompt).map(Int32.init)
         let stops = Set([tokenizer.endOfTextID.map(Int32.init), lm.separatorTokenID].compactMap { $0 })
