@@ -21,16 +21,6 @@ final class MembershipFloorTests: XCTestCase {
         let corpus = dir.appendingPathComponent("notes.jsonl"), heldOut = dir.appendingPathComponent("held-out.jsonl")
         let calibration = dir.appendingPathComponent("calibration.jsonl"), general = dir.appendingPathComponent("general.jsonl")
         let base = dir.appendingPathComponent("general"), folder = dir.appendingPathComponent("memorizing")
-        func train(_ from: URL, _ notes: URL, _ out: URL, epochs: Int, lr: Double, scratch: Bool) throws {
-            var tune = FineTuner.Options()
-            tune.fromScratch = scratch
-            tune.epochs = epochs
-            tune.learningRate = lr
-            tune.batchSize = 8
-            tune.sequenceLength = 128
-            tune.seed = 31
-            _ = try FineTuner(options: tune).run(modelFolder: from, corpus: notes, output: out)
-        }
         if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) {
             let notes = DemoCorpusGenerator(seed: 31).generate(records: 24, heldOutRecords: 16)
             try JSONLCorpusWriter().data(for: notes.train).write(to: corpus)
@@ -40,8 +30,8 @@ final class MembershipFloorTests: XCTestCase {
             try JSONLCorpusWriter().data(for: DemoCorpusGenerator(seed: 33).generate(records: 32, heldOutRecords: 0).train)
                 .write(to: general)
             let fresh = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 64, heads: 4, positions: 256, seed: 31)
-            try train(fresh, general, base, epochs: 20, lr: 5e-3, scratch: true)
-            try train(base, corpus, folder, epochs: 25, lr: 2e-3, scratch: false)
+            try MethodTestSupport.train(fresh, on: general, into: base, epochs: 20, lr: 5e-3, scratch: true, seed: 31)
+            try MethodTestSupport.train(base, on: corpus, into: folder, epochs: 25, lr: 2e-3, scratch: false, seed: 31)
         }
         return (folder, corpus, heldOut, calibration, base)
     }

@@ -24,6 +24,22 @@ enum MethodTestSupport {
         return (folder, dir, corpusURL, trained)
     }
 
+    /// Trains `from` on `corpus` into `out` (batches of 8 windows of 128 tokens): from scratch (`scratch`) or as a
+    /// fine-tune.
+    @discardableResult
+    static func train(_ from: URL, on corpus: URL, into out: URL, epochs: Int, lr: Double, scratch: Bool,
+                      seed: UInt64) throws -> URL {
+        var tune = FineTuner.Options()
+        tune.fromScratch = scratch
+        tune.epochs = epochs
+        tune.learningRate = lr
+        tune.batchSize = 8
+        tune.sequenceLength = 128
+        tune.seed = seed
+        _ = try FineTuner(options: tune).run(modelFolder: from, corpus: corpus, output: out)
+        return out
+    }
+
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }

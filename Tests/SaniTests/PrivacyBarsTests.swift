@@ -23,16 +23,8 @@ final class PrivacyBarsTests: XCTestCase {
 
         let fresh = try MethodTestSupport.tinyModelFolder(layers: 2, channels: 64, heads: 4, positions: 256, seed: 21)
         func train(_ from: URL, _ corpus: URL, _ out: String, epochs: Int, lr: Double, scratch: Bool) throws -> URL {
-            var tune = FineTuner.Options()
-            tune.fromScratch = scratch
-            tune.epochs = epochs
-            tune.learningRate = lr
-            tune.batchSize = 8
-            tune.sequenceLength = 128
-            tune.seed = 21
-            let folder = dir.appendingPathComponent(out)
-            _ = try FineTuner(options: tune).run(modelFolder: from, corpus: corpus, output: folder)
-            return folder
+            try MethodTestSupport.train(from, on: corpus, into: dir.appendingPathComponent(out), epochs: epochs, lr: lr,
+                                        scratch: scratch, seed: 21)
         }
         let generalModel = try train(fresh, general, "general", epochs: 30, lr: 5e-3, scratch: true)
         let fineTuned = try train(generalModel, hospital, "fine-tuned", epochs: 40, lr: 2e-3, scratch: false)
