@@ -43,7 +43,7 @@ struct MethodFlags: ParsableArguments {
     var forgetAgainst = "auto"
     @Flag(help: "Repair with a membership floor: a window is trained on only while the model finds it harder than notes it never saw (--calibration-corpus, else --held-out-corpus).")
     var membershipFloor = false
-    @Flag(inversion: .prefixedNo, help: "With --base-model: erase also restores everything outside the blocks (embeddings, final norm, head) to the base model (default: off).")
+    @Flag(inversion: .prefixedNo, help: "With --base-model: erase also restores everything outside the blocks (embeddings, final norm, head) to the base model (default: on with --base-model).")
     var eraseEmbeddings: Bool?
     // Attacks of the before / after audits.
     @Flag(inversion: .prefixedNo, help: "Run the attacks (membership inference, extraction by prefix, exposure, relearning) in the before and after audits.")

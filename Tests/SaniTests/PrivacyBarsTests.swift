@@ -72,12 +72,18 @@ final class PrivacyBarsTests: XCTestCase {
         XCTAssertEqual(beyondAfter.referenceExtraction, floorAudit.spanExtraction, "the reference's own extraction is the floor audit's")
         XCTAssertGreaterThan(beyondBefore.spanExtraction.rate, 0.1)
         XCTAssertLessThanOrEqual(beyondAfter.spanExtraction.rate, 0.01, "greedy span extraction beyond the general model")
-        // Membership (bar 0.55, printed): with a base model the defaults restore whole blocks and forget against
-        // it, which takes the loss attack from 1.00 to 0.55 here (0.82 when forgetting against the fine-tuned
-        // model). Held to 0.6 so that losing the calibration shows; an AUC far below 0.5 would be a signal too.
+        // Membership: with a base model the defaults restore whole blocks, the embeddings and the head, and forget
+        // against it, which takes the loss attack from 1.00 to 0.50 here (0.55 with the fine-tune's embeddings
+        // kept, 0.82 when forgetting against the fine-tuned model). Held to [0.4, 0.6] (bar 0.55; 24 against 8
+        // notes read it to about ±0.1) so that losing the calibration shows; far below 0.5 would be a signal too.
         XCTAssertLessThanOrEqual(membership.lossAUC, 0.6, "membership AUC (loss)")
         XCTAssertGreaterThanOrEqual(membership.lossAUC, 0.4, "membership AUC (loss), inverted")
+        // The identifiers' membership is held to the general model's own reading of the same notes (0.32 here:
+        // the held-out patients' identifiers happen to be easier for it), not to 0.5: a model that never saw
+        // them is what a sanitized model can at best be.
         let identifiers = try XCTUnwrap(membership.identifiers)
-        XCTAssertLessThan(abs(identifiers.lossAUC - 0.5), 0.15, "identifier membership near chance")
+        let generalIdentifiers = try XCTUnwrap(floorAudit.membership?.identifiers?.lossAUC)
+        XCTAssertLessThan(abs(identifiers.lossAUC - generalIdentifiers), 0.15,
+                          "identifier membership as the general model reads it")
     }
 }

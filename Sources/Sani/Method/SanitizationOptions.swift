@@ -75,7 +75,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// With a base model: erase also restores everything outside the transformer blocks (token and position
     /// embeddings, the final norm, the head) to it. The fine-tune's embeddings carry what it learned of the notes
     /// as a whole (their membership), and after whole blocks are restored they no longer match the blocks.
-    /// nil: see `effectiveEraseEmbeddings`.
+    /// nil: on when the run has a base model (see `effectiveEraseEmbeddings`).
     public var eraseEmbeddings: Bool?
     // Attacks of the audits before and after (the per-epoch audits stay cheap).
     /// Run membership inference, extraction by prefix length, exposure and the relearning attack, and audit the
@@ -108,7 +108,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
 
     /// Whether erase restores whole blocks: as asked, else whenever there is a base model to restore them to.
     public func effectiveEraseWholeBlocks(hasBase: Bool) -> Bool { eraseWholeBlocks ?? hasBase }
-    public func effectiveEraseEmbeddings(hasBase: Bool) -> Bool { eraseEmbeddings ?? false }
+    public func effectiveEraseEmbeddings(hasBase: Bool) -> Bool { eraseEmbeddings ?? hasBase }
 
     public static let defaultCausalForgetWeight = 1.0
     public static let defaultBaseForgetWeight = 0.3
