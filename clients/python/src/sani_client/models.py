@@ -270,6 +270,7 @@ class Audit:
     span_extraction_by_prefix: Optional[Dict[str, Rate]] = _json("spanExtractionByPrefix", default=None)
     exposure: Optional[Dict[str, Any]] = _json("exposure", default=None)
     relearned: Optional[Dict[str, Any]] = _json("relearned", default=None)
+    membership_floor: Optional[Dict[str, Any]] = _json("membershipFloor", default=None)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
