@@ -25,6 +25,9 @@ public final class MembershipFloor {
     private var cursor = 0
     private let seed: UInt64
 
+    /// The refusal of a floor with nothing to read.
+    public static let needsUnseenNotes = "membershipFloor reads its level from notes the model never saw: give calibration notes or held-out notes (a split of the corpus was fine-tuned on)"
+
     public init(calibration: TrainingWindows, seed: UInt64, smoothing: Double = 0.5) {
         precondition(calibration.count > 0, "the calibration notes have no window")
         self.calibration = calibration

@@ -95,7 +95,7 @@ public struct PreparedWork {
             } else if inputs.heldOut != nil, let heldOut {
                 unseen = heldOut
             } else {
-                throw SaniError.invalidArgument("membershipFloor reads its level from notes the model never saw: give calibration notes or held-out notes (a split of the corpus was fine-tuned on)")
+                throw SaniError.invalidArgument(MembershipFloor.needsUnseenNotes)
             }
             let framed = TrainingWindows(corpus: unseen, length: windows.length, scheme: scheme)
             guard framed.count > 0 else {

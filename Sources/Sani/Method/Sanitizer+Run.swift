@@ -26,7 +26,7 @@ extension Sanitizer {
         if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
         if let calibration = inputs.calibration { _ = try Corpus.loadHeldOut(url: calibration) }
         if options.membershipFloor && options.method.repairs && inputs.heldOut == nil && inputs.calibration == nil {
-            throw SaniError.invalidArgument("membershipFloor reads its level from notes the model never saw: give calibration notes or held-out notes (a split of the corpus was fine-tuned on)")
+            throw SaniError.invalidArgument(MembershipFloor.needsUnseenNotes)
         }
         try checkBaseIsUsed(inputs: inputs, options: options)
         if let base = inputs.base {

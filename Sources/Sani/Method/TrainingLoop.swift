@@ -19,9 +19,14 @@ public enum TrainingLoop {
             let batch = Array(order[(step * batchSize)..<min(order.count, (step + 1) * batchSize)])
             var b = windows.batch(batch, maskSeed: maskSeed)
             if let floor {
-                _ = try Sanitizer.wrapEngine {
+                let kept = try Sanitizer.wrapEngine {
                     try floor.apply(to: &b, windows: batch.count, length: windows.length, model: model,
                                     batchSize: batchSize)
+                }
+                // Nothing left to learn in this batch: no step at all (AdamW's momentum would still move the weights).
+                if kept == 0 && forget == nil {
+                    onStep(step + 1, steps, 0)
+                    continue
                 }
             }
             model.parameters.ensureGradients()
