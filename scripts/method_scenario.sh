@@ -251,7 +251,8 @@ sani-base-L4|\`sani --base-model\` (SmolLM2 itself), L = 4, r = 1, 2 epochs at 1
 default-base-L4|the new defaults with \`--base-model\` (SmolLM2 itself): whole blocks, forgetting against the base (λ = 0.3), L = 4, r = 1, 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --no-attacks
 default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (the default count)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 2 --no-attacks
 emb-L4|the new defaults with the embeddings, final norm and head erased back to SmolLM2 too, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 2 --no-attacks
-full-emb|every block and the embeddings back to SmolLM2 (the base itself), then the repair, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --no-attacks"
+full-emb|every block and the embeddings back to SmolLM2 (the base itself), then the repair, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --no-attacks
+full-emb-1ep|the same, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
