@@ -79,23 +79,27 @@ public final class MembershipFloor {
     /// Each window's weighted mean cross-entropy under `model` (forward only) and its weight sum.
     static func windowLosses(model: any LanguageModel, batch: WindowBatch, windows: Int,
                              length: Int) throws -> [(loss: Double, weight: Double)] {
-        let logits = try model.forward(tokens: batch.tokens, batch: windows, length: length)
-        var losses = [Float](repeating: 0, count: windows * length)
-        withExtendedLifetime(logits.buffer) {
-            batch.targets.withUnsafeBufferPointer { targets in
-                losses.withUnsafeMutableBufferPointer { out in
-                    CrossEntropy.perPosition(losses: out.baseAddress!, logits: logits.buffer.pointer,
-                                             targets: targets.baseAddress!, rows: windows * length,
-                                             vocabulary: logits.vocabulary)
+        // Only the positions with a weight are read (a masked model's head runs on its masked rows alone).
+        let rows = (0..<(windows * length)).filter { batch.weights[$0] > 0 }
+        var sums = [Double](repeating: 0, count: windows), weights = [Double](repeating: 0, count: windows)
+        if !rows.isEmpty {
+            let logits = try model.forward(tokens: batch.tokens, batch: windows, length: length, rows: rows)
+            var losses = [Float](repeating: 0, count: rows.count)
+            let targets = rows.map { batch.targets[$0] }
+            withExtendedLifetime(logits.buffer) {
+                targets.withUnsafeBufferPointer { t in
+                    losses.withUnsafeMutableBufferPointer { out in
+                        CrossEntropy.perPosition(losses: out.baseAddress!, logits: logits.buffer.pointer,
+                                                 targets: t.baseAddress!, rows: rows.count,
+                                                 vocabulary: logits.vocabulary)
+                    }
                 }
             }
-        }
-        return (0..<windows).map { w in
-            var sum = 0.0, weight = 0.0
-            for t in (w * length)..<((w + 1) * length) where batch.weights[t] > 0 {
-                sum += Double(batch.weights[t]) * Double(losses[t]); weight += Double(batch.weights[t])
+            for (i, r) in rows.enumerated() {
+                let w = Double(batch.weights[r])
+                sums[r / length] += w * Double(losses[i]); weights[r / length] += w
             }
-            return (weight > 0 ? sum / weight : 0, weight)
         }
+        return (0..<windows).map { (weights[$0] > 0 ? sums[$0] / weights[$0] : 0, weights[$0]) }
     }
 }
