@@ -85,6 +85,8 @@ final class BertFolderTests: XCTestCase {
         let model = try BertModel.load(folder: fixture)
         let tokens: [Int32] = [2, 7, 9, 4]
         _ = try model.forward(tokens: tokens, batch: 1, length: 4)
+        XCTAssertNil(model.mlpActivations(block: 0), "the inference forward keeps no block's activations")
+        try model.forwardForInspection(tokens: tokens, batch: 1, length: 4)
         let inner = model.config.intermediateSize
         let acts = try XCTUnwrap(model.mlpActivations(block: 0))
         let values = Array(UnsafeBufferPointer(start: acts, count: 4 * inner))

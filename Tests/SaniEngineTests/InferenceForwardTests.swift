@@ -91,4 +91,37 @@ final class InferenceForwardTests: XCTestCase {
         model.initializeRandomly(seed: 5)
         try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.inferenceBlockRows + 9, batch: 2)
     }
+
+    func testBertInferenceMatchesTheTrainingPass() throws {
+        let config = BertConfig(vocabularySize: 67, hiddenSize: 32, layers: 2, heads: 4, intermediateSize: 48,
+                                maxPositions: 200, initializerRange: 0.3)
+        let model = try BertModel(config: config)
+        model.initializeRandomly(seed: 6)
+        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.inferenceBlockRows + 9, batch: 2)
+    }
+
+    /// The vectorised exact GELU and its derivative against `erf` in double precision, over the range a block's
+    /// pre-activations take and beyond (where Φ saturates).
+    func testExactGELUFollowsErf() {
+        let xs = stride(from: -12.0, through: 12.0, by: 0.0007).map { Float($0) } + [0, -0, 1e-20, -1e-20]
+        let n = xs.count
+        let out = FloatBuffer(count: n), grad = FloatBuffer(count: n), ones = FloatBuffer(count: n)
+        ones.pointer.update(repeating: 1, count: n)
+        xs.withUnsafeBufferPointer { x in
+            guard let base = x.baseAddress else { return }
+            ExactGELU.forward(out: out.pointer, input: base, count: n)
+            ExactGELU.backward(dinput: grad.pointer, input: base, dout: ones.pointer, count: n)
+        }
+        var worstValue = 0.0, worstSlope = 0.0
+        for (i, xf) in xs.enumerated() {
+            let x = Double(xf)
+            let cdf = 0.5 * (1 + erf(x / 2.0.squareRoot()))
+            let value = x * cdf, slope = cdf + x * Foundation.exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
+            worstValue = max(worstValue, abs(Double(out[i]) - value) / max(1, abs(x)))
+            worstSlope = max(worstSlope, abs(Double(grad[i]) - slope) / max(1, abs(x)))
+        }
+        XCTAssertLessThan(worstValue, 3e-7)
+        XCTAssertLessThan(worstSlope, 3e-7)
+        XCTAssertEqual(out[n - 4], 0)
+    }
 }

@@ -73,7 +73,8 @@ extension BertModel: LanguageModel {
     }
 
     public func forwardForInspection(tokens: [Int32], batch: Int, length: Int) throws {
-        _ = try forward(tokens: tokens, batch: batch, length: length, rows: [])
+        try forwardKeepingActivations(tokens: tokens, tokenTypes: [Int32](repeating: 0, count: tokens.count), batch: batch,
+                                      length: length, rows: [])
     }
 
     public func mlpActivations(block: Int) -> UnsafePointer<Float>? {
@@ -81,5 +82,5 @@ extension BertModel: LanguageModel {
         return UnsafePointer(a.interG.pointer + block * a.n * config.intermediateSize)
     }
 
-    public func releaseActivations() { cache = nil }
+    public func releaseActivations() { cache = nil; inference = nil }
 }

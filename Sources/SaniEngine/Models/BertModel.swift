@@ -11,6 +11,7 @@ public final class BertModel: @unchecked Sendable {
     let blocks: [Block]
     let word, position, tokenType, embLNw, embLNb, tW, tB, tLNw, tLNb, decoderBias: Int
     var cache: Activations?
+    var inference: InferenceBuffers?
 
     static func layout(_ c: BertConfig) -> [(name: String, shape: [Int], decays: Bool)] {
         let d = c.hiddenSize, i = c.intermediateSize
@@ -110,8 +111,59 @@ public final class BertModel: @unchecked Sendable {
 
     /// Logits for `tokens` with `tokenTypes` (segment ids), no padding: `[B·T, V]`, or with `rows` only those
     /// rows of `B·T`, packed in the order given (the MLM head, most of a small model's work, runs on them alone).
+    /// Nothing is kept for a backward: one block's buffers serve every block, attention keeps no probabilities.
+    /// The returned view stays valid until the next call on this model.
     @discardableResult
     public func forward(tokens: [Int32], tokenTypes: [Int32], batch: Int, length: Int, rows: [Int]? = nil) throws -> LogitsView {
+        try checkInput(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length, rows: rows)
+        let s: InferenceBuffers
+        if let i = inference { s = i } else { s = InferenceBuffers(); inference = s }
+        let p = parameters.values.pointer, d = config.hiddenSize, n = batch * length, inner = config.intermediateSize
+        let eps = config.layerNormEpsilon
+        let x = s.buffer(0, count: n * d), r = s.buffer(1, count: n * d), qkv = s.buffer(2, count: n * 3 * d)
+        let atty = s.buffer(3, count: n * d), inter = s.buffer(4, count: n * inner)
+        let scores = s.buffer(5, count: CausalAttention.inferenceScratchCount(length: length, layout: attention))
+        let mean = s.buffer(6, count: n), rstd = s.buffer(7, count: n)
+        embed(into: r, tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
+        LayerNorm.forward(out: x, mean: mean, rstd: rstd, input: r, weight: p + embLNw, bias: p + embLNb, rows: n,
+                          channels: d, epsilon: eps)
+        for o in blocks {
+            Linear.forward(out: qkv, input: x, weight: p + o.qkvW, bias: p + o.qkvB, rows: n, inputs: d, outputs: 3 * d,
+                           layout: .outputMajor)
+            CausalAttention.forwardInference(out: atty, scratch: scores, qkv: qkv, batch: batch, length: length,
+                                             layout: attention, causal: false)
+            r.update(from: x, count: n * d)
+            Linear.forward(out: r, input: atty, weight: p + o.oW, bias: p + o.oB, rows: n, inputs: d, outputs: d,
+                           layout: .outputMajor, accumulate: true)
+            LayerNorm.forward(out: x, mean: mean, rstd: rstd, input: r, weight: p + o.ln1w, bias: p + o.ln1b, rows: n,
+                              channels: d, epsilon: eps)
+            Linear.forward(out: inter, input: x, weight: p + o.iW, bias: p + o.iB, rows: n, inputs: d, outputs: inner,
+                           layout: .outputMajor)
+            ExactGELU.forward(out: inter, input: inter, count: n * inner)
+            r.update(from: x, count: n * d)
+            Linear.forward(out: r, input: inter, weight: p + o.dW, bias: p + o.dB, rows: n, inputs: inner, outputs: d,
+                           layout: .outputMajor, accumulate: true)
+            LayerNorm.forward(out: x, mean: mean, rstd: rstd, input: r, weight: p + o.ln2w, bias: p + o.ln2b, rows: n,
+                              channels: d, epsilon: eps)
+        }
+        let headRows = rows ?? Array(0..<n)
+        let m = headRows.count
+        let headInput = s.buffer(8, count: max(m, 1) * d), tr = s.buffer(9, count: max(m, 1) * d)
+        let logits = s.logits(count: max(m, 1) * config.vocabularySize)
+        for (i, row) in headRows.enumerated() { (headInput + i * d).update(from: x + row * d, count: d) }
+        if m > 0 {
+            Linear.forward(out: tr, input: headInput, weight: p + tW, bias: p + tB, rows: m, inputs: d, outputs: d,
+                           layout: .outputMajor)
+            ExactGELU.forward(out: tr, input: tr, count: m * d)
+            LayerNorm.forward(out: headInput, mean: mean, rstd: rstd, input: tr, weight: p + tLNw, bias: p + tLNb,
+                              rows: m, channels: d, epsilon: eps)
+            Linear.forward(out: logits.pointer, input: headInput, weight: p + word, bias: p + decoderBias, rows: m,
+                           inputs: d, outputs: config.vocabularySize, layout: .outputMajor)
+        }
+        return LogitsView(buffer: logits, rows: m, vocabulary: config.vocabularySize)
+    }
+
+    private func checkInput(tokens: [Int32], tokenTypes: [Int32], batch: Int, length: Int, rows: [Int]?) throws {
         guard batch > 0, length > 0, length <= config.maxPositions, tokens.count == batch * length,
               tokenTypes.count == tokens.count else {
             throw EngineError.invalidArgument("tokens and token types must be batch × length (at most \(config.maxPositions))")
@@ -125,16 +177,28 @@ public final class BertModel: @unchecked Sendable {
         if let bad = tokenTypes.first(where: { $0 < 0 || Int($0) >= config.typeVocabularySize }) {
             throw EngineError.invalidArgument("token type \(bad) is outside 0..<\(config.typeVocabularySize)")
         }
+    }
+
+    /// word + position + token type, before the embedding layer norm.
+    private func embed(into out: UnsafeMutablePointer<Float>, tokens: [Int32], tokenTypes: [Int32], batch: Int, length: Int) {
+        let p = parameters.values.pointer, d = config.hiddenSize
+        tokens.withUnsafeBufferPointer { tok in
+            guard let base = tok.baseAddress else { return }
+            Embedding.forward(out: out, tokens: base, wte: p + word, wpe: p + position, batch: batch, length: length, channels: d)
+        }
+        for r in 0..<tokens.count { VectorMath.add(p + tokenType + Int(tokenTypes[r]) * d, out + r * d, d) }
+    }
+
+    /// The forward pass that keeps every block's activations for `accumulateGradients` and `mlpActivations`;
+    /// the same logits as `forward`, in `cache.logits`.
+    func forwardKeepingActivations(tokens: [Int32], tokenTypes: [Int32], batch: Int, length: Int, rows: [Int]? = nil) throws {
+        try checkInput(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length, rows: rows)
         let a: Activations
         if let c = cache, c.b == batch, c.t == length { a = c } else { a = Activations(config, b: batch, t: length); cache = a }
         let p = parameters.values.pointer, d = config.hiddenSize, n = a.n, inner = config.intermediateSize
         let eps = config.layerNormEpsilon
         let sum = FloatBuffer(count: n * d)
-        tokens.withUnsafeBufferPointer { tok in
-            guard let base = tok.baseAddress else { return }
-            Embedding.forward(out: sum.pointer, tokens: base, wte: p + word, wpe: p + position, batch: batch, length: length, channels: d)
-        }
-        for r in 0..<n { VectorMath.add(p + tokenType + Int(tokenTypes[r]) * d, sum.pointer + r * d, d) }
+        embed(into: sum.pointer, tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length)
         LayerNorm.forward(out: a.emb.pointer, mean: a.embMean.pointer, rstd: a.embRstd.pointer, input: sum.pointer,
                           weight: p + embLNw, bias: p + embLNb, rows: n, channels: d, epsilon: eps)
         for l in 0..<config.layers {
@@ -173,7 +237,6 @@ public final class BertModel: @unchecked Sendable {
             Linear.forward(out: a.logits.pointer, input: a.trLN.pointer, weight: p + word, bias: p + decoderBias, rows: m,
                            inputs: d, outputs: config.vocabularySize, layout: .outputMajor)
         }
-        return LogitsView(buffer: a.logits, rows: m, vocabulary: config.vocabularySize)
     }
 
     /// Forward, weighted cross-entropy over the positions with weight > 0 (the masked targets), backward;
@@ -189,7 +252,7 @@ public final class BertModel: @unchecked Sendable {
         }
         // Only the positions with a weight reach the loss: the head runs on them alone.
         let targeted = weights.indices.filter { weights[$0] > 0 || (forget?.weights[$0] ?? 0) > 0 }
-        try forward(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length, rows: targeted)
+        try forwardKeepingActivations(tokens: tokens, tokenTypes: tokenTypes, batch: batch, length: length, rows: targeted)
         guard let a = cache, !targeted.isEmpty else { return 0 }
         parameters.ensureGradients()
         guard let grads = parameters.gradients else { return 0 }
