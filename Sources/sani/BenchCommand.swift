@@ -74,6 +74,7 @@ struct BenchEngineCommand: ParsableCommand {
         let context: [(String, String)] = [
             ("family", family), ("shape", shape), ("batch", "\(batch)x\(length)"),
             ("threads", "\(Parallel.threadCount)"), ("openblas_core", OpenBLASRuntime.coreName),
+            ("blas_thread_timeout", ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "OpenBLAS's own"),
         ]
         let rows = pytorch.map { PyTorchReference.comparison(sani: figures, pytorch: $0) } ?? []
         let ceiling = figures.first { $0.0 == "sgemm_2048_gflops" }?.1 ?? .nan

@@ -22,6 +22,22 @@ final class BLASTests: XCTestCase {
         XCTAssertEqual(OpenBLASRuntime.recommendedCoreType(current: "Prescott", flags: ["avx2", "fma"]), "HASWELL")
         XCTAssertNil(OpenBLASRuntime.recommendedCoreType(current: "Prescott", flags: ["sse3"]))
     }
+
+    /// The variables the entry point re-executes with: the thread timeout always, the core type only when
+    /// OpenBLAS's own choice is generic, and never one the operator set.
+    func testEnvironmentChangesKeepTheOperatorsVariables() {
+        let avx2: Set<String> = ["avx2", "fma"]
+        XCTAssertEqual(OpenBLASRuntime.environmentChanges(environment: [:], current: "Zen", flags: avx2),
+                       ["OPENBLAS_THREAD_TIMEOUT": OpenBLASRuntime.threadTimeout])
+        XCTAssertEqual(OpenBLASRuntime.environmentChanges(environment: [:], current: "Prescott", flags: avx2),
+                       ["OPENBLAS_THREAD_TIMEOUT": OpenBLASRuntime.threadTimeout, "OPENBLAS_CORETYPE": "HASWELL"])
+        XCTAssertEqual(OpenBLASRuntime.environmentChanges(environment: ["OPENBLAS_THREAD_TIMEOUT": "28"],
+                                                          current: "Prescott", flags: avx2),
+                       ["OPENBLAS_CORETYPE": "HASWELL"])
+        XCTAssertEqual(OpenBLASRuntime.environmentChanges(environment: ["OPENBLAS_THREAD_TIMEOUT": "28",
+                                                                        "OPENBLAS_CORETYPE": "PRESCOTT"],
+                                                          current: "Prescott", flags: avx2), [:])
+    }
 }
 
 final class VectorMathTests: XCTestCase {

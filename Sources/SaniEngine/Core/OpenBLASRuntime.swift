@@ -4,7 +4,8 @@ import Glibc
 #endif
 import Foundation
 
-/// Makes sure OpenBLAS runs the kernels this CPU deserves.
+/// Makes sure OpenBLAS runs the kernels this CPU deserves, and that its idle threads leave the cores to sani's
+/// own kernels.
 ///
 /// Debian's OpenBLAS 0.3.21 does not recognise recent CPU models and silently falls back to generic SSE
 /// kernels (about 5x slower). It reads `OPENBLAS_CORETYPE` only while the library loads, so the fix is to
@@ -46,19 +47,43 @@ public enum OpenBLASRuntime {
         return nil
     }
 
-    /// Re-executes the current process with `OPENBLAS_CORETYPE` set when OpenBLAS picked generic kernels.
-    /// An explicit `OPENBLAS_CORETYPE` in the environment is respected and never overridden.
-    /// Returns only when no re-exec was needed (or it failed, in which case the process continues as is).
+    /// How long an idle OpenBLAS thread spins before it sleeps, as a power of two of cycles (OpenBLAS's
+    /// `OPENBLAS_THREAD_TIMEOUT`, 4 to 30; its own default is 28, about a tenth of a second). Between two products
+    /// sani's own kernels (norms, activations, attention, softmax) run on every core, and a BLAS thread still
+    /// spinning there takes a core from them: on this project's 2-core reference machine, sleeping at once made
+    /// the BERT-base and SmolLM2 shapes' forward and training 11-16 % faster and left GPT-2 and decode where they
+    /// were (`sani bench engine`, README).
+    public static let threadTimeout = "4"
+
+    /// The variables to set before OpenBLAS loads: the core type when its own choice is generic, the thread
+    /// timeout; a variable already in `environment` is the operator's and is never changed.
+    public static func environmentChanges(environment: [String: String], current: String,
+                                          flags: Set<String>) -> [String: String] {
+        var changes: [String: String] = [:]
+        if environment["OPENBLAS_CORETYPE"] == nil, let wanted = recommendedCoreType(current: current, flags: flags) {
+            changes["OPENBLAS_CORETYPE"] = wanted
+        }
+        if environment["OPENBLAS_THREAD_TIMEOUT"] == nil { changes["OPENBLAS_THREAD_TIMEOUT"] = threadTimeout }
+        return changes
+    }
+
+    /// Re-executes the current process with `environmentChanges` set (OpenBLAS reads them only while it loads).
+    /// Returns only when nothing needed changing, after one re-exec, or when the exec failed (the process then
+    /// continues as it is).
     public static func ensureOptimalKernels() {
         let env = ProcessInfo.processInfo.environment
-        if env["OPENBLAS_CORETYPE"] != nil || env["SANI_OPENBLAS_REEXEC"] != nil { return }
-        guard let wanted = recommendedCoreType(current: coreName, flags: cpuFlags()) else { return }
-        reexec(coreType: wanted)
+        if env["SANI_OPENBLAS_REEXEC"] != nil { return }
+        let changes = environmentChanges(environment: env, current: coreName, flags: cpuFlags())
+        guard !changes.isEmpty else { return }
+        reexec(setting: changes)
     }
 
     /// Re-executes the current process with `OPENBLAS_CORETYPE=coreType` (returns only if exec failed).
-    public static func reexec(coreType: String) {
-        setenv("OPENBLAS_CORETYPE", coreType, 1)
+    public static func reexec(coreType: String) { reexec(setting: ["OPENBLAS_CORETYPE": coreType]) }
+
+    /// Re-executes the current process with `variables` set (returns only if exec failed).
+    public static func reexec(setting variables: [String: String]) {
+        for (name, value) in variables { setenv(name, value, 1) }
         setenv("SANI_OPENBLAS_REEXEC", "1", 1)
         let args = CommandLine.arguments
         var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
