@@ -51,8 +51,8 @@ public enum OpenBLASRuntime {
     /// `OPENBLAS_THREAD_TIMEOUT`, 4 to 30; its own default is 28, about a tenth of a second). Between two products
     /// sani's own kernels (norms, activations, attention, softmax) run on every core, and a BLAS thread still
     /// spinning there takes a core from them: on this project's 2-core reference machine, sleeping at once made
-    /// the BERT-base and SmolLM2 shapes' forward and training 11-16 % faster and left GPT-2 and decode where they
-    /// were (`sani bench engine`, README).
+    /// the BERT-base and SmolLM2 shapes' forward 11-18 % faster (training 2-16 %) and left GPT-2 and decode where
+    /// they were (`sani bench engine`, README).
     public static let threadTimeout = "4"
 
     /// The variables to set before OpenBLAS loads: the core type when its own choice is generic, the thread
