@@ -252,7 +252,9 @@ default-base-L4|the new defaults with \`--base-model\` (SmolLM2 itself): whole b
 default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (the default count)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 2 --no-attacks
 emb-L4|the new defaults with the embeddings, final norm and head erased back to SmolLM2 too, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 2 --no-attacks
 full-emb|every block and the embeddings back to SmolLM2 (the base itself), then the repair, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --no-attacks
-full-emb-1ep|the same, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --no-attacks"
+full-emb-1ep|the same, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --no-attacks
+full-emb-1ep-noforget|the same 1 epoch without forgetting (λ = 0)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --forget-weight 0 --no-attacks
+full-emb-floor|every block and the embeddings back to SmolLM2, 3 epochs at 2e-4, with a membership floor (40 calibration notes)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
@@ -290,7 +292,8 @@ base-L4-forget|\`--base-model\`, whole blocks, L = 4, forgetting against the bas
 base-L4-1ep|\`--base-model\`, whole blocks, L = 4, forgetting against the base (λ = 0.3), 1 epoch at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --epochs 1 --lr 1e-4 --forget-weight 0.3 --no-attacks
 base-L4-erase-only|\`erase-only --base-model\`, whole blocks, L = 4 (no repair)|--method erase-only --base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-attacks
 base-L4-emb-forget|\`--base-model\`, whole blocks and the embeddings and MLM head (the pretrained model itself), forgetting against it (λ = 0.3), 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --forget-weight 0.3 --no-attacks
-base-L4-emb|the same without forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --no-attacks"
+base-L4-emb|the same without forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --no-attacks
+base-L4-emb-forget-floor|the same with forgetting (λ = 0.3) and a membership floor (60 calibration notes)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --forget-weight 0.3 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### bert: a 4-block BERT pretrained on 240 general notes, fine-tuned on 60 hospital notes, 60 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "pretrained only (never saw the hospital's notes)"
 }
