@@ -253,6 +253,7 @@ default-base-L4-2ep|the new defaults with \`--base-model\`, 2 epochs at 1e-4 (th
 emb-L4|the new defaults with the embeddings, final norm and head erased back to SmolLM2 too, 2 epochs at 1e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 2 --no-attacks
 full-emb|every block and the embeddings back to SmolLM2 (the base itself), then the repair, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --no-attacks
 full-emb-1ep|the same, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --no-attacks
+full-emb-1ep-f01|the same 1 epoch with forgetting λ = 0.1|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --forget-weight 0.1 --no-attacks
 full-emb-1ep-noforget|the same 1 epoch without forgetting (λ = 0)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --forget-weight 0 --no-attacks
 full-emb-floor|every block and the embeddings back to SmolLM2, 3 epochs at 2e-4, with a membership floor (40 calibration notes)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
