@@ -84,17 +84,7 @@ public final class MembershipFloor {
         var sums = [Double](repeating: 0, count: windows), weights = [Double](repeating: 0, count: windows)
         if !rows.isEmpty {
             let logits = try model.forward(tokens: batch.tokens, batch: windows, length: length, rows: rows)
-            var losses = [Float](repeating: 0, count: rows.count)
-            let targets = rows.map { batch.targets[$0] }
-            withExtendedLifetime(logits.buffer) {
-                targets.withUnsafeBufferPointer { t in
-                    losses.withUnsafeMutableBufferPointer { out in
-                        CrossEntropy.perPosition(losses: out.baseAddress!, logits: logits.buffer.pointer,
-                                                 targets: t.baseAddress!, rows: rows.count,
-                                                 vocabulary: logits.vocabulary)
-                    }
-                }
-            }
+            let losses = logits.losses(targets: rows.map { batch.targets[$0] })
             for (i, r) in rows.enumerated() {
                 let w = Double(batch.weights[r])
                 sums[r / length] += w * Double(losses[i]); weights[r / length] += w

@@ -150,16 +150,9 @@ public final class BertModel: @unchecked Sendable {
         let m = headRows.count
         let headInput = s.buffer(8, count: max(m, 1) * d), tr = s.buffer(9, count: max(m, 1) * d)
         let logits = s.logits(count: max(m, 1) * config.vocabularySize)
-        for (i, row) in headRows.enumerated() { (headInput + i * d).update(from: x + row * d, count: d) }
-        if m > 0 {
-            Linear.forward(out: tr, input: headInput, weight: p + tW, bias: p + tB, rows: m, inputs: d, outputs: d,
-                           layout: .outputMajor)
-            ExactGELU.forward(out: tr, input: tr, count: m * d)
-            LayerNorm.forward(out: headInput, mean: mean, rstd: rstd, input: tr, weight: p + tLNw, bias: p + tLNb,
-                              rows: m, channels: d, epsilon: eps)
-            Linear.forward(out: logits.pointer, input: headInput, weight: p + word, bias: p + decoderBias, rows: m,
-                           inputs: d, outputs: config.vocabularySize, layout: .outputMajor)
-        }
+        // Nothing is kept: the GELU runs in place and the layer norm writes over the gathered rows.
+        head(rows: headRows, of: x, gathered: headInput, dense: tr, activated: tr, normalized: headInput, mean: mean,
+             rstd: rstd, logits: logits.pointer)
         return LogitsView(buffer: logits, rows: m, vocabulary: config.vocabularySize)
     }
 
@@ -224,19 +217,28 @@ public final class BertModel: @unchecked Sendable {
             LayerNorm.forward(out: x2, mean: a.m2.pointer + l * n, rstd: a.s2.pointer + l * n, input: r2, weight: p + o.ln2w,
                               bias: p + o.ln2b, rows: n, channels: d, epsilon: eps)
         }
-        let last = a.x2.pointer + (config.layers - 1) * n * d
-        let headRows = rows ?? Array(0..<n)
-        let m = headRows.count
-        for (i, r) in headRows.enumerated() { (a.headInput.pointer + i * d).update(from: last + r * d, count: d) }
-        if m > 0 {
-            Linear.forward(out: a.tr.pointer, input: a.headInput.pointer, weight: p + tW, bias: p + tB, rows: m, inputs: d,
-                           outputs: d, layout: .outputMajor)
-            ExactGELU.forward(out: a.trG.pointer, input: a.tr.pointer, count: m * d)
-            LayerNorm.forward(out: a.trLN.pointer, mean: a.trMean.pointer, rstd: a.trRstd.pointer, input: a.trG.pointer,
-                              weight: p + tLNw, bias: p + tLNb, rows: m, channels: d, epsilon: eps)
-            Linear.forward(out: a.logits.pointer, input: a.trLN.pointer, weight: p + word, bias: p + decoderBias, rows: m,
-                           inputs: d, outputs: config.vocabularySize, layout: .outputMajor)
-        }
+        head(rows: rows ?? Array(0..<n), of: a.x2.pointer + (config.layers - 1) * n * d, gathered: a.headInput.pointer,
+             dense: a.tr.pointer, activated: a.trG.pointer, normalized: a.trLN.pointer, mean: a.trMean.pointer,
+             rstd: a.trRstd.pointer, logits: a.logits.pointer)
+    }
+
+    /// The MLM head on `rows` of the last block's output `last`: gathered, dense, GELU, layer norm, then the tied
+    /// decoder into `logits` (`rows.count × V`). The training pass keeps every intermediate in a buffer of its own;
+    /// the inference pass may alias them.
+    private func head(rows: [Int], of last: UnsafePointer<Float>, gathered: UnsafeMutablePointer<Float>,
+                      dense: UnsafeMutablePointer<Float>, activated: UnsafeMutablePointer<Float>,
+                      normalized: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                      rstd: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>) {
+        let p = parameters.values.pointer, d = config.hiddenSize, m = rows.count
+        for (i, r) in rows.enumerated() { (gathered + i * d).update(from: last + r * d, count: d) }
+        guard m > 0 else { return }
+        Linear.forward(out: dense, input: gathered, weight: p + tW, bias: p + tB, rows: m, inputs: d, outputs: d,
+                       layout: .outputMajor)
+        ExactGELU.forward(out: activated, input: dense, count: m * d)
+        LayerNorm.forward(out: normalized, mean: mean, rstd: rstd, input: activated, weight: p + tLNw, bias: p + tLNb,
+                          rows: m, channels: d, epsilon: config.layerNormEpsilon)
+        Linear.forward(out: logits, input: normalized, weight: p + word, bias: p + decoderBias, rows: m, inputs: d,
+                       outputs: config.vocabularySize, layout: .outputMajor)
     }
 
     /// Forward, weighted cross-entropy over the positions with weight > 0 (the masked targets), backward;

@@ -273,6 +273,9 @@ public struct LogitsView: @unchecked Sendable {
     public let rows: Int
     public let vocabulary: Int
 
+    /// Cross-entropy of each row against its target (`targets.count == rows`).
+    public func losses(targets: [Int32]) -> [Float] { TokenBatch.losses(self, targets: targets) }
+
     /// A copy of row `r`.
     public func row(_ r: Int) -> [Float] {
         Array(UnsafeBufferPointer(start: buffer.pointer + r * vocabulary, count: vocabulary))
