@@ -29,6 +29,8 @@ struct MethodFlags: ParsableArguments {
     @Flag(help: "Put regurgitated sensitive strings in the report (off: never).") var examples = false
     @Option(help: "Repair data: masked (no loss on sensitive targets, the paper) or surrogate (spans replaced by stand-ins of their label and shape).")
     var repair = "masked"
+    @Option(help: "Notes the repair trains on: corpus (the notes the model was fine-tuned on, the paper) or calibration (--calibration-corpus: notes of the same kind the model never saw; the corpus is not trained on again).")
+    var repairNotes = "corpus"
     @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; default 1 for causal models, off for masked ones, where it masks every sensitive token of a window at once).")
     var forgetWeight: Double?
     @Option(help: "Beta of targeted forgetting.") var forgetBeta = 2.0
@@ -88,6 +90,10 @@ struct MethodFlags: ParsableArguments {
             throw ValidationError("unknown repair \(repair): masked or surrogate")
         }
         o.repairMode = mode
+        guard let notes = RepairNotes(rawValue: repairNotes) else {
+            throw ValidationError("unknown repair notes \(repairNotes): corpus or calibration")
+        }
+        o.repairNotes = notes
         o.forgetWeight = forgetWeight
         o.forgetBeta = forgetBeta
         guard ["all", "identifier"].contains(forgetTokens) else {
@@ -131,7 +137,7 @@ struct SanitizeCommand: ParsableCommand {
     var heldOutCorpus: String?
     @Option(help: "Folder of the model the fine-tune started from: erase restores to it instead of re-initialising.")
     var baseModel: String?
-    @Option(help: "Notes the model never saw, apart from the held-out ones, that --membership-floor reads its level from.")
+    @Option(help: "Notes the model never saw, apart from the held-out ones, that --membership-floor reads its level from, or that --repair-notes calibration trains on.")
     var calibrationCorpus: String?
     @Option(help: "Output folder for the sanitized model and sanitization-report.json.") var out: String
     @Option(help: "Checkpoint folder (resume an interrupted run).") var checkpoints: String?

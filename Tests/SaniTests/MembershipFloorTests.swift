@@ -140,6 +140,84 @@ final class MembershipFloorTests: XCTestCase {
         XCTAssertTrue(plain.epochs.allSatisfy { $0.membershipFloor == nil })
     }
 
+    /// With `repairNotes` calibration the repair's windows are the calibration notes', framed and masked as the
+    /// floor reads them (no loss on their sensitive targets); a run without calibration notes, or with the floor
+    /// as well, is refused with a clear error.
+    func testTheRepairNotesAreTheCalibrationNotesMasked() throws {
+        let (model, corpus, heldOut, calibration, _) = try memorizingModel()
+        let out = try XCTUnwrap(Self.dir).appendingPathComponent("unused")
+        var o = SanitizationOptions()
+        o.sequenceLength = 128
+        o.membershipFloor = true
+        let floored = try PreparedWork(inputs: SanitizationInputs(model: model, corpus: corpus, output: out,
+                                                                  calibration: calibration), options: o)
+        let unseen = try XCTUnwrap(floored.calibrationWindows)
+        o.membershipFloor = false
+        o.repairNotes = .calibration
+        let work = try PreparedWork(inputs: SanitizationInputs(model: model, corpus: corpus, output: out,
+                                                               calibration: calibration), options: o)
+        XCTAssertNil(work.calibrationWindows)
+        XCTAssertEqual(work.repairWindows.count, unseen.count)
+        XCTAssertNotEqual(work.repairWindows.count, work.windows.count, "not the corpus's windows")
+        let all = Array(0..<unseen.count)
+        let a = work.repairWindows.batch(all), b = unseen.batch(all)
+        XCTAssertEqual(a.tokens, b.tokens)
+        XCTAssertEqual(a.targets, b.targets)
+        XCTAssertEqual(a.weights, b.weights)
+        XCTAssertTrue(a.weights.contains(0) && a.weights.contains { $0 > 0 }, "sensitive targets carry no loss")
+        XCTAssertThrowsError(try PreparedWork(inputs: SanitizationInputs(model: model, corpus: corpus, output: out),
+                                              options: o)) { XCTAssertTrue("\($0)".contains("repairNotes"), "\($0)") }
+        XCTAssertThrowsError(try Sanitizer.validate(inputs: SanitizationInputs(model: model, corpus: corpus,
+                                                                               heldOut: heldOut, output: out), options: o)) {
+            XCTAssertTrue("\($0)".contains("calibration notes"), "\($0)")
+        }
+        o.membershipFloor = true
+        XCTAssertThrowsError(try o.validate()) { XCTAssertTrue("\($0)".contains("membershipFloor"), "\($0)") }
+        XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"repairNotes":"held-out"}"#.utf8))) {
+            XCTAssertTrue("\($0)".contains("corpus or calibration"), "\($0)")
+        }
+        let decoded = try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"repairNotes":"calibration"}"#.utf8))
+        XCTAssertEqual(decoded.repairNotes, .calibration)
+        XCTAssertEqual(SanitizationOptions().repairNotes, .corpus)
+    }
+
+    /// Erase back to the base model, then repair on the corpus or on the calibration notes: the corpus repair
+    /// makes its notes familiar again (membership AUC above 0.6), the calibration repair leaves them as unfamiliar
+    /// as held-out notes (below 0.6, and at least 0.1 under the corpus repair's). Perplexity is printed.
+    func testARepairOnCalibrationNotesLeavesTheCorpusUnfamiliar() throws {
+        let (model, corpus, heldOut, calibration, base) = try memorizingModel()
+        func run(_ notes: RepairNotes) throws -> SanitizationReport {
+            var o = SanitizationOptions()
+            o.relearnSteps = 0
+            o.exposureCandidates = 0
+            o.finalAuditSamples = 0
+            o.eraseLayers = 2
+            o.eraseFraction = 1
+            o.epochs = 3
+            o.learningRate = 2e-3
+            o.forgetWeight = 0
+            o.sequenceLength = 128
+            o.auditPrefixTokens = 64
+            o.seed = 4
+            o.repairNotes = notes
+            let out = try XCTUnwrap(Self.dir).appendingPathComponent("repair-\(notes.rawValue)")
+            return try Sanitizer(inputs: SanitizationInputs(model: model, corpus: corpus, heldOut: heldOut, base: base,
+                                                            output: out, calibration: calibration), options: o).run()
+        }
+        let onCorpus = try run(.corpus), onCalibration = try run(.calibration)
+        let corpusMIA = try XCTUnwrap(onCorpus.after.membership?.lossAUC)
+        let calibrationMIA = try XCTUnwrap(onCalibration.after.membership?.lossAUC)
+        print(String(format: "membership AUC before %.3f; repair on the corpus %.3f, on calibration notes %.3f; perplexity %.2f -> %.2f, %.2f",
+                     onCorpus.before.membership?.lossAUC ?? -1, corpusMIA, calibrationMIA,
+                     onCorpus.before.utility.perplexity, onCorpus.after.utility.perplexity,
+                     onCalibration.after.utility.perplexity))
+        XCTAssertEqual(onCalibration.options.repairNotes, .calibration)
+        XCTAssertEqual(onCalibration.erase?.wholeBlocks, true)
+        XCTAssertGreaterThan(corpusMIA, 0.6, "the corpus repair makes its notes familiar again")
+        XCTAssertLessThan(calibrationMIA, 0.6)
+        XCTAssertLessThan(calibrationMIA, corpusMIA - 0.1)
+    }
+
     /// Restoring outside the blocks copies exactly the embeddings, the final norm and the head, and nothing of
     /// a block; erase with it and every block whole gives back the base model bit for bit.
     func testEraseEmbeddingsRestoresEverythingOutsideTheBlocks() throws {

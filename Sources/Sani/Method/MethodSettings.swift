@@ -28,6 +28,16 @@ public enum RepairMode: String, Sendable, Codable, CaseIterable {
     case surrogate
 }
 
+/// Which notes the repair phase trains on.
+public enum RepairNotes: String, Sendable, Codable, CaseIterable {
+    /// The corpus the model was fine-tuned on (the paper).
+    case corpus
+    /// The calibration notes: notes of the same kind that the model never saw. The corpus is never trained on
+    /// again, so the repair cannot make its notes familiar again; what the repair notes' patients wrote becomes
+    /// what the model knows instead (their sensitive spans are masked or replaced, as `RepairMode` says).
+    case calibration
+}
+
 /// Which blocks the erase phase draws its neurons from.
 public enum EraseScope: String, Sendable, Codable, CaseIterable {
     /// The last L blocks, a fraction r of each (the paper).

@@ -17,7 +17,8 @@ public struct PreparedWork {
     /// How the model's sequences are framed and what it predicts.
     public let scheme: TrainingScheme
     /// What the repair trains on: `windows` (masked repair), or the corpus rewritten with surrogates, every
-    /// position a target (surrogate repair).
+    /// position a target (surrogate repair); with `repairNotes` calibration, the calibration notes, masked or
+    /// rewritten the same way.
     public let repairWindows: TrainingWindows
     /// The windows of targeted forgetting: `windows`, with the spans of `forgetSkipLabels` not sensitive, and
     /// with `forgetIdentifierTokensOnly` only the tokens the corpus uses mostly inside identifiers.
@@ -85,12 +86,20 @@ public struct PreparedWork {
             }
             forgetWindows = TrainingWindows(corpus: kept, length: windows.length, scheme: scheme)
         }
+        // Notes the model never saw, apart from the held-out ones: read once, marked like held-out notes.
+        let calibrationNotes: Corpus?
+        if let url = inputs.calibration,
+           options.method.repairs && (options.membershipFloor || options.repairNotes == .calibration) {
+            let notes = try Corpus.loadHeldOut(url: url)
+            let marked = try builder.build(for: notes, population: Corpus(records: corpus.records + notes.records))
+            calibrationNotes = try marked.annotating(notes)
+        } else {
+            calibrationNotes = nil
+        }
         if options.membershipFloor && options.method.repairs {
             let unseen: TokenizedCorpus
-            if let url = inputs.calibration {
-                let notes = try Corpus.loadHeldOut(url: url)
-                let marked = try builder.build(for: notes, population: Corpus(records: corpus.records + notes.records))
-                unseen = try TokenizedCorpus(corpus: try marked.annotating(notes), tokenizer: tokenizer, scheme: scheme,
+            if let calibrationNotes {
+                unseen = try TokenizedCorpus(corpus: calibrationNotes, tokenizer: tokenizer, scheme: scheme,
                                              vocabularySize: model.vocabularySize)
             } else if inputs.heldOut != nil, let heldOut {
                 unseen = heldOut
@@ -105,18 +114,38 @@ public struct PreparedWork {
         } else {
             calibrationWindows = nil
         }
-        switch options.repairMode {
-        case .masked:
+        // The notes the repair trains on: the corpus (its windows as they are when masked), or the calibration notes.
+        let repairSource: Corpus?
+        switch options.repairNotes {
+        case .corpus:
+            repairSource = options.repairMode == .masked ? nil : split.train
+        case .calibration:
+            guard let calibrationNotes else {
+                if options.method.repairs { throw SaniError.invalidArgument(Self.needsRepairNotes) }
+                repairWindows = windows
+                return
+            }
+            repairSource = calibrationNotes
+        }
+        guard var source = repairSource else {
             repairWindows = windows
-        case .surrogate:
-            var surrogates = SurrogateWriter(seed: options.seed ^ 0x5052_4F47).rewrite(split.train)
+            return
+        }
+        if options.repairMode == .surrogate {
+            source = SurrogateWriter(seed: options.seed ^ 0x5052_4F47).rewrite(source)
             // The stand-ins are what the model is to learn: nothing in the rewritten notes is held back.
-            for i in surrogates.records.indices { surrogates.records[i].annotations = [] }
-            let tokenized = try TokenizedCorpus(corpus: surrogates, tokenizer: tokenizer, scheme: scheme,
-                                                vocabularySize: model.vocabularySize)
-            repairWindows = TrainingWindows(corpus: tokenized, length: windows.length, scheme: scheme)
+            for i in source.records.indices { source.records[i].annotations = [] }
+        }
+        let tokenized = try TokenizedCorpus(corpus: source, tokenizer: tokenizer, scheme: scheme,
+                                            vocabularySize: model.vocabularySize)
+        repairWindows = TrainingWindows(corpus: tokenized, length: windows.length, scheme: scheme)
+        guard repairWindows.count > 0 else {
+            throw SaniError.invalidArgument("the repair notes are too short to train on (\(tokenized.tokenCount) tokens)")
         }
     }
+
+    /// The refusal of a repair on calibration notes without them.
+    public static let needsRepairNotes = "repairNotes calibration trains the repair on notes the model never saw: give calibration notes"
 
     /// Largest logits buffer of one batch.
     public static let maximumBatchBytes: Double = 8 * 1_073_741_824

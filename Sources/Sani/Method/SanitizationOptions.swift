@@ -45,6 +45,9 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// What the repair trains on: the corpus without loss on sensitive targets (the paper) or the corpus with
     /// surrogates in place of the sensitive spans.
     public var repairMode: RepairMode = .masked
+    /// Which notes the repair trains on: the corpus (the paper) or the calibration notes, notes of the same kind
+    /// the model never saw (`RepairNotes`); with the latter a run needs calibration notes.
+    public var repairNotes: RepairNotes = .corpus
     /// λ of targeted forgetting during repair (0: off): an NPO term at every sensitive target of the corpus that
     /// pushes down the probability of the true token relative to the model before sanitization. Causal models;
     /// nil: the default, 1 for causal models and off for masked ones (see `effectiveForgetWeight`).
@@ -118,7 +121,7 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         case weightDecay
         case batchSize, sequenceLength, seed, heldOutFraction, auditPrefixTokens, auditSamples, auditTemperature
         case targetExtractionRate, maxPerplexityIncrease, detectors, kAnonymity, caseSensitiveTerms, includeExamples
-        case repairMode, forgetWeight, forgetBeta, forgetSkipLabels, forgetIdentifierTokensOnly, eraseScope
+        case repairMode, repairNotes, forgetWeight, forgetBeta, forgetSkipLabels, forgetIdentifierTokensOnly, eraseScope
         case eraseWholeBlocks, forgetReference, membershipFloor, eraseEmbeddings
         case auditAttacks, relearnSteps, relearnLearningRate, exposureCandidates, finalAuditSamples
     }
@@ -163,6 +166,12 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
                 throw SaniError.invalidArgument("repairMode must be masked or surrogate, not \"\(mode)\"")
             }
             repairMode = parsed
+        }
+        if let notes = try c.decodeIfPresent(String.self, forKey: .repairNotes) {
+            guard let parsed = RepairNotes(rawValue: notes) else {
+                throw SaniError.invalidArgument("repairNotes must be corpus or calibration, not \"\(notes)\"")
+            }
+            repairNotes = parsed
         }
         forgetWeight = try c.decodeIfPresent(Double.self, forKey: .forgetWeight)
         forgetBeta = try c.decodeIfPresent(Double.self, forKey: .forgetBeta) ?? d.forgetBeta
@@ -217,6 +226,8 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         if let detectors { _ = try SpanDetector.Kind.parseList(detectors.joined(separator: ",")) }
         if let w = forgetWeight { try check(w >= 0 && w <= 100, "forgetWeight must be in [0, 100]") }
         try check(forgetBeta > 0 && forgetBeta <= 100, "forgetBeta must be in (0, 100]")
+        try check(!(membershipFloor && repairNotes == .calibration),
+                  "membershipFloor keeps the corpus's notes from becoming familiar while the repair trains on them; with repairNotes calibration the corpus is not trained on")
         try check(eraseScope == .last || selection != .random,
                   "eraseScope scored ranks neurons by score: use selection activation or gradient")
     }

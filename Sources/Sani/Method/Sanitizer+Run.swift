@@ -28,6 +28,9 @@ extension Sanitizer {
         if options.membershipFloor && options.method.repairs && inputs.heldOut == nil && inputs.calibration == nil {
             throw SaniError.invalidArgument(MembershipFloor.needsUnseenNotes)
         }
+        if options.repairNotes == .calibration && options.method.repairs && inputs.calibration == nil {
+            throw SaniError.invalidArgument(PreparedWork.needsRepairNotes)
+        }
         try checkBaseIsUsed(inputs: inputs, options: options)
         if let base = inputs.base {
             let baseConfig: JSONConfig
@@ -92,7 +95,8 @@ extension Sanitizer {
         func forgetPlan() -> ForgetPlan? {
             guard let reference = forgetReference else { return nil }
             return ForgetPlan(windows: work.forgetWindows, reference: reference, beta: Float(options.forgetBeta),
-                              weight: Float(forgetWeight), sharesRepairWindows: options.repairMode == .masked)
+                              weight: Float(forgetWeight),
+                              sharesRepairWindows: options.repairMode == .masked && options.repairNotes == .corpus)
         }
         func readForgetReference(_ from: any LanguageModel, phase: SanitizationPhase) throws {
             guard forgetWeight > 0 && options.method.repairs else { return }
