@@ -170,6 +170,7 @@ put("tar", "gnu.tar", tar_bytes(tarfile.GNU_FORMAT, [("d/" + "n" * 120 + ".bin",
 put("job-json", "minimal.json", json.dumps({"model": "file_abc", "corpus": "file_def"}))
 put("job-json", "full.json", json.dumps({
     "model": "file_abc", "corpus": "file_def", "terms": "file_t", "heldOut": "file_h", "base": "file_b",
+    "calibration": "file_k",
     "webhook": {"url": "https://hooks.example.org/sani", "secret": "0123456789abcdef"},
     "options": {"method": "sani", "selection": "activation", "eraseLayers": 2, "eraseFraction": 0.25, "epochs": 1,
                 "learningRate": 0.001, "batchSize": 4, "sequenceLength": 64, "seed": 7, "detectors": ["email", "date"],

@@ -27,7 +27,7 @@ def run_spec(source, target, mode, inputs):
     ids = json.loads(inputs)
     request = document["components"]["schemas"]["CreateJobRequest"]["properties"]
     for field, value in (("model", ids["model"]), ("corpus", ids["corpus"]), ("terms", ids["corpus"]),
-                         ("heldOut", ids["corpus"]), ("base", ids["base"])):
+                         ("heldOut", ids["corpus"]), ("calibration", ids["corpus"]), ("base", ids["base"])):
         request[field] = {**request[field], "enum": [value]}
     request["webhook"]["properties"]["url"] = {"type": "string", "enum": [WEBHOOK_URL]}
     if mode == "open":

@@ -77,7 +77,8 @@ final class ServiceComponents: Sendable {
     func purgeJob(_ job: JobRecord) async throws {
         try await jobs.deleteRows(job.id)
         removeIfPresent(layout.jobFolder(job.id))
-        for id in [job.modelFileId, job.corpusFileId, job.termsFileId, job.heldOutFileId, job.baseFileId].compactMap({ $0 }) {
+        for id in [job.modelFileId, job.corpusFileId, job.termsFileId, job.heldOutFileId, job.baseFileId,
+                   job.calibrationFileId].compactMap({ $0 }) {
             guard let file = try files.fileSync(id), try files.users(of: id, exceptJob: job.id).isEmpty else { continue }
             try files.purge(file)
         }

@@ -97,11 +97,12 @@ struct SaniClient: Sendable {
     }
 
     func createJob(model: String, corpus: String, terms: String?, heldOut: String? = nil, base: String? = nil,
-                   options: Data?, idempotencyKey: String?) async throws -> Job {
+                   calibration: String? = nil, options: Data?, idempotencyKey: String?) async throws -> Job {
         var body: [String: Any] = ["model": model, "corpus": corpus]
         if let terms { body["terms"] = terms }
         if let heldOut { body["heldOut"] = heldOut }
         if let base { body["base"] = base }
+        if let calibration { body["calibration"] = calibration }
         if let options {
             guard let object = try? JSONSerialization.jsonObject(with: options) else {
                 throw ClientError(description: "--options must be a JSON object")

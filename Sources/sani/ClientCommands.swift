@@ -10,6 +10,8 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Corpus file (JSONL or text).") var corpus: String
     @Option(help: "Confidential terms file.") var terms: String?
     @Option(help: "Notes the model was never fine-tuned on (utility is measured on them).") var heldOut: String?
+    @Option(help: "Notes of the same kind the model never saw, apart from the held-out ones: the repair trains on them with \"repairNotes\": \"calibration\", and the membership floor reads its level from them.")
+    var calibration: String?
     @Option(help: "Folder of the model the fine-tune started from (erase restores to it; uploaded as a tar).")
     var base: String?
     @Option(help: "Method options as a JSON object, e.g. '{\"epochs\": 1}'.") var options: String?
@@ -17,7 +19,8 @@ struct SubmitCommand: ParsableCommand {
 
     func run() throws {
         let api = try client.client()
-        let (model, corpus, terms, heldOut, base, options, key) = (model, corpus, terms, heldOut, base, options, idempotencyKey)
+        let (model, corpus, terms, heldOut, calibration, base, options, key) =
+            (model, corpus, terms, heldOut, calibration, base, options, idempotencyKey)
         let job = try AsyncBridge.run {
             /// Uploads one input (a folder goes as a tar) and says what the server stored.
             func upload(_ path: String, as label: String) async throws -> String {
@@ -27,11 +30,12 @@ struct SubmitCommand: ParsableCommand {
             }
             let m = try await upload(model, as: "model")
             let c = try await upload(corpus, as: "corpus")
-            var t: String?, h: String?, b: String?
+            var t: String?, h: String?, k: String?, b: String?
             if let terms { t = try await upload(terms, as: "terms") }
             if let heldOut { h = try await upload(heldOut, as: "held-out notes") }
+            if let calibration { k = try await upload(calibration, as: "calibration notes") }
             if let base { b = try await upload(base, as: "base model") }
-            return try await api.createJob(model: m, corpus: c, terms: t, heldOut: h, base: b,
+            return try await api.createJob(model: m, corpus: c, terms: t, heldOut: h, base: b, calibration: k,
                                            options: options.map { Data($0.utf8) }, idempotencyKey: key)
         }
         print(job.id)

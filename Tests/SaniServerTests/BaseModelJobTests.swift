@@ -250,7 +250,7 @@ final class BaseModelJobTests: XCTestCase {
             let pool = try ServerDatabase.open(at: url)
             try await pool.read { db in
                 XCTAssertTrue(try db.columns(in: "jobs").map(\.name).contains("baseFileId"))
-                XCTAssertEqual(try ServerDatabase.migrator.appliedMigrations(db), ["v1", "v2", "v3"])
+                XCTAssertEqual(try ServerDatabase.migrator.appliedMigrations(db), ["v1", "v2", "v3", "v4"])
                 XCTAssertTrue(try ServerDatabase.migrator.hasCompletedMigrations(db))
             }
             let old = try XCTUnwrap(try JobStore(pool: pool).jobSync("job_old"))

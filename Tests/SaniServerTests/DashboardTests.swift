@@ -12,7 +12,7 @@ final class DashboardTests: XCTestCase {
         JobRecord(
             seq: 1, id: id, tenant: "tenant-a", status: status, modelFileId: "file_model0000000000000000",
             corpusFileId: "file_corpus000000000000000", termsFileId: nil, heldOutFileId: "file_heldout00000000000000",
-            baseFileId: nil, optionsJSON: "{}", webhookURL: nil, webhookSecret: nil, createdAt: start,
+            baseFileId: nil, calibrationFileId: nil, optionsJSON: "{}", webhookURL: nil, webhookSecret: nil, createdAt: start,
             updatedAt: start.addingTimeInterval(40), startedAt: start.addingTimeInterval(5),
             endedAt: status.isFinal ? start.addingTimeInterval(85) : nil, phase: status == .running ? "repair" : nil,
             epoch: status == .queued ? nil : 2, epochs: status == .queued ? nil : 3, step: 7, steps: 20, fraction: status == .running ? 0.45 : nil,

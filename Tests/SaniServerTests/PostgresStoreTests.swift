@@ -86,7 +86,8 @@ final class PostgresStoreTests: XCTestCase {
     private func job(_ id: String, tenant: String = "t1", status: JobStatus = .queued, webhook: String? = nil) -> JobRecord {
         let now = Date()
         return JobRecord(seq: nil, id: id, tenant: tenant, status: status, modelFileId: "file_m", corpusFileId: "file_c",
-                         termsFileId: nil, heldOutFileId: nil, baseFileId: nil, optionsJSON: "{\"epochs\":1}",
+                         termsFileId: nil, heldOutFileId: nil, baseFileId: nil, calibrationFileId: nil,
+                         optionsJSON: "{\"epochs\":1}",
                          webhookURL: webhook, webhookSecret: webhook == nil ? nil : "secret", createdAt: now, updatedAt: now,
                          startedAt: nil, endedAt: nil, phase: nil, epoch: nil, epochs: nil, step: nil, steps: nil, fraction: nil,
                          loss: nil, etaSeconds: nil, message: nil, errorCode: nil, errorMessage: nil, cancelRequested: false,
@@ -227,6 +228,36 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try jobsA.jobSync("job_2")?.errorCode, "interrupted")
     }
 
+    func testADatabaseOfTheFirstSchemaGainsTheCalibrationColumnAndKeepsItsJobs() async throws {
+        let pg = try store("api-1")
+        try empty(pg)
+        // The database as the release before calibration notes left it: only migration v1 applied, one job.
+        try pg.writeSync { s in
+            try await s.execute(#"ALTER TABLE jobs DROP COLUMN "calibrationFileId""#)
+            try await s.execute(#"DELETE FROM sani_migrations WHERE "name" = 'v2'"#)
+            try await s.execute(#"""
+                INSERT INTO jobs ("id", "tenant", "status", "modelFileId", "corpusFileId", "heldOutFileId", "optionsJSON",
+                                  "createdAt", "updatedAt") VALUES ('job_old', 't1', 'succeeded', 'file_m', 'file_c', 'file_h',
+                                  '{}', now(), now())
+                """#)
+        }
+        // Opening it applies the new migration; opening it again is harmless.
+        for _ in 0..<2 {
+            let reopened = try store("api-1")
+            let names = try reopened.readSync { s in try await s.values(String.self, #"SELECT "name" FROM sani_migrations ORDER BY "name""#) }
+            XCTAssertEqual(names, ["v1", "v2"])
+            let jobs = JobStore(backend: .postgres(reopened))
+            let old = try XCTUnwrap(try jobs.jobSync("job_old"))
+            XCTAssertEqual(old.heldOutFileId, "file_h")
+            XCTAssertNil(old.calibrationFileId)
+        }
+        let jobs = JobStore(backend: .postgres(pg))
+        var withNotes = job("job_new")
+        withNotes.calibrationFileId = "file_k"
+        _ = try await jobs.create(withNotes, idempotencyKey: nil, requestHash: "")
+        XCTAssertEqual(try jobs.jobSync("job_new")?.calibrationFileId, "file_k")
+    }
+
     func testFilesAndKeys() async throws {
         let pg = try store("api-1")
         try empty(pg)
@@ -245,6 +276,17 @@ final class PostgresStoreTests: XCTestCase {
         _ = try await jobs.create(job("job_u"), idempotencyKey: nil, requestHash: "")
         XCTAssertEqual(try files.users(of: "file_m", exceptJob: nil), ["job_u"])
         XCTAssertEqual(try files.users(of: "file_m", exceptJob: "job_u"), [])
+        // Calibration notes are an input of their job too: written, read back, in use, and not an unused upload.
+        let notes = FileRecord(seq: nil, id: "file_k", tenant: "t1", name: "calibration.jsonl", kind: "file", source: "upload",
+                               size: 10, sha256: "def", path: "files/file_k", entries: nil,
+                               createdAt: Date().addingTimeInterval(-3600))
+        _ = try await files.insert(notes)
+        var withNotes = job("job_k")
+        withNotes.calibrationFileId = "file_k"
+        _ = try await jobs.create(withNotes, idempotencyKey: nil, requestHash: "")
+        XCTAssertEqual(try jobs.jobSync("job_k")?.calibrationFileId, "file_k")
+        XCTAssertEqual(try files.users(of: "file_k", exceptJob: nil), ["job_k"])
+        XCTAssertFalse(try pg.unusedFiles(createdBefore: Date()).map(\.id).contains("file_k"))
         try files.purge(stored)
         XCTAssertNil(try files.fileSync("file_m"))
 

@@ -82,9 +82,9 @@ final class TenantIsolationTests: XCTestCase {
         }
 
         // Ids in request bodies: B cannot build a job on A's files, and is told exactly what it is told for unknown ids.
-        for field in ["model", "corpus", "terms", "heldOut", "base"] {
+        for field in ["model", "corpus", "terms", "heldOut", "calibration", "base"] {
             var request = bodyB
-            request[field] = field == "corpus" || field == "terms" || field == "heldOut" ? corpus : model
+            request[field] = ["corpus", "terms", "heldOut", "calibration"].contains(field) ? corpus : model
             let r = try await b.json("POST", "/v1/jobs", request)
             XCTAssertEqual(r.status, 400, "\(field): \(r.text)")
             XCTAssertEqual(r.errorCode, "unknown_file", "\(field): \(r.text)")

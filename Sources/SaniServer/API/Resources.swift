@@ -52,6 +52,7 @@ public struct JobResource: Codable, Sendable, Equatable {
     public var terms: String?
     public var heldOut: String?
     public var base: String?
+    public var calibration: String?
     public var options: SanitizationOptions
     public var createdAt: Date
     public var updatedAt: Date
@@ -67,7 +68,7 @@ public struct JobResource: Codable, Sendable, Equatable {
 
     init(_ r: JobRecord) {
         id = r.id; status = r.status; model = r.modelFileId; corpus = r.corpusFileId; terms = r.termsFileId
-        heldOut = r.heldOutFileId; base = r.baseFileId
+        heldOut = r.heldOutFileId; base = r.baseFileId; calibration = r.calibrationFileId
         options = (try? JSONDecoder().decode(SanitizationOptions.self, from: Data(r.optionsJSON.utf8))) ?? SanitizationOptions()
         createdAt = r.createdAt; updatedAt = r.updatedAt; startedAt = r.startedAt; endedAt = r.endedAt
         if r.phase != nil || r.fraction != nil {
@@ -136,9 +137,12 @@ public struct CreateJobRequest: Codable, Sendable {
     public var heldOut: String?
     /// Id of the model the fine-tune started from (a folder, same architecture); erase restores to it.
     public var base: String?
+    /// Id of notes of the same kind the model never saw, apart from `heldOut`: the repair trains on them with
+    /// `repairNotes` calibration, and the membership floor reads its level from them.
+    public var calibration: String?
     public var options: SanitizationOptions?
     public var webhook: Webhook?
-    static let keys: Set<String> = ["model", "corpus", "terms", "heldOut", "base", "options", "webhook"]
+    static let keys: Set<String> = ["model", "corpus", "terms", "heldOut", "base", "calibration", "options", "webhook"]
 }
 
 /// The body of `POST /v1/files/fetch`.

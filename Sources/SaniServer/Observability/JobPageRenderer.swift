@@ -34,6 +34,7 @@ struct JobPageRenderer {
     static func inputs(of job: JobRecord) -> [(role: String, id: String)] {
         var out = [("model", job.modelFileId), ("corpus", job.corpusFileId)]
         if let id = job.heldOutFileId { out.append(("held-out notes", id)) }
+        if let id = job.calibrationFileId { out.append(("calibration notes", id)) }
         if let id = job.baseFileId { out.append(("base model", id)) }
         if let id = job.termsFileId { out.append(("terms", id)) }
         return out

@@ -56,6 +56,13 @@ struct JobRoutes {
                                           code: "invalid_corpus")
             }
         }
+        if let calibration = body.calibration {
+            let file = try await inputFile(calibration, role: "calibration", tenant: tenant)
+            guard file.kind == "file" else {
+                throw APIError.badRequest("calibration \(file.id) is a folder; upload the calibration notes as one JSONL or text file",
+                                          code: "invalid_corpus")
+            }
+        }
         if let base = body.base {
             let file = try await inputFile(base, role: "base", tenant: tenant)
             guard file.kind == "folder" else {
@@ -81,7 +88,7 @@ struct JobRoutes {
         let record = JobRecord(
             seq: nil, id: Identifier.make("job"), tenant: tenant, status: .validating, modelFileId: body.model,
             corpusFileId: body.corpus, termsFileId: body.terms, heldOutFileId: body.heldOut, baseFileId: body.base,
-            optionsJSON: optionsJSON, webhookURL: body.webhook?.url,
+            calibrationFileId: body.calibration, optionsJSON: optionsJSON, webhookURL: body.webhook?.url,
             webhookSecret: body.webhook?.secret, createdAt: now, updatedAt: now, startedAt: nil, endedAt: nil, phase: nil,
             epoch: nil, epochs: nil, step: nil, steps: nil, fraction: nil, loss: nil, etaSeconds: nil, message: nil,
             errorCode: nil, errorMessage: nil, cancelRequested: false, attempts: 0, tokenRegurgitationBefore: nil,

@@ -51,9 +51,9 @@ public final class FileStore: Sendable {
         return try pool.read { db in
             try String.fetchAll(db, sql: """
                 SELECT id FROM jobs WHERE (modelFileId = ? OR corpusFileId = ? OR termsFileId = ? OR heldOutFileId = ?
-                                           OR baseFileId = ?)
+                                           OR baseFileId = ? OR calibrationFileId = ?)
                 AND id IS NOT ? AND inputsPurgedAt IS NULL
-                """, arguments: [fileId, fileId, fileId, fileId, fileId, exceptJob])
+                """, arguments: [fileId, fileId, fileId, fileId, fileId, fileId, exceptJob])
         }
     }
 

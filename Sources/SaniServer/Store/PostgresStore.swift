@@ -153,6 +153,8 @@ final class PostgresStore: Sendable {
               "jobId" TEXT NOT NULL, "createdAt" TIMESTAMPTZ NOT NULL, PRIMARY KEY ("tenant", "key"))
             """,
         ]),
+        // Optional calibration notes of a job (`calibration` on POST /v1/jobs; SQLite migration v4).
+        ("v2", [#"ALTER TABLE jobs ADD COLUMN "calibrationFileId" TEXT"#]),
     ]
 
     private func migrate() async throws {
@@ -497,7 +499,8 @@ final class PostgresStore: Sendable {
     func fileUsers(of fileId: String, exceptJob: String?) throws -> [String] {
         try readSync { s in
             try await s.values(String.self, """
-                SELECT "id" FROM jobs WHERE \(fileId) IN ("modelFileId", "corpusFileId", "termsFileId", "heldOutFileId", "baseFileId")
+                SELECT "id" FROM jobs WHERE \(fileId) IN ("modelFileId", "corpusFileId", "termsFileId", "heldOutFileId", "baseFileId",
+                                                          "calibrationFileId")
                 AND "id" IS DISTINCT FROM \(exceptJob) AND "inputsPurgedAt" IS NULL
                 """)
         }
@@ -515,7 +518,8 @@ final class PostgresStore: Sendable {
         try readSync { s in
             try await s.rows(FileRecord.self, PostgresQuery(unsafeSQL: """
                 SELECT * FROM files f WHERE "createdAt" < $1::timestamptz AND NOT EXISTS (SELECT 1 FROM jobs j WHERE f."id" IN
-                  (j."modelFileId", j."corpusFileId", j."termsFileId", j."heldOutFileId", j."baseFileId"))
+                  (j."modelFileId", j."corpusFileId", j."termsFileId", j."heldOutFileId", j."baseFileId",
+                   j."calibrationFileId"))
                 """, binds: Self.binds(PostgresTime.format(createdBefore))))
         }
     }

@@ -129,10 +129,11 @@ struct PostgresTable: Sendable {
     static let files = PostgresTable(name: "files", columns: ["id", "tenant", "name", "kind", "source", "size", "sha256",
                                                               "path", "entries", "createdAt"], generated: "seq", key: ["id"])
     static let jobs = PostgresTable(name: "jobs", columns: [
-        "id", "tenant", "status", "modelFileId", "corpusFileId", "termsFileId", "heldOutFileId", "baseFileId", "optionsJSON",
-        "webhookURL", "webhookSecret", "createdAt", "updatedAt", "startedAt", "endedAt", "phase", "epoch", "epochs", "step",
-        "steps", "fraction", "loss", "etaSeconds", "message", "errorCode", "errorMessage", "cancelRequested", "attempts",
-        "tokenRegurgitationBefore", "tokenRegurgitationAfter", "spanExtractionBefore", "spanExtractionAfter",
+        "id", "tenant", "status", "modelFileId", "corpusFileId", "termsFileId", "heldOutFileId", "baseFileId",
+        "calibrationFileId", "optionsJSON", "webhookURL", "webhookSecret", "createdAt", "updatedAt", "startedAt", "endedAt",
+        "phase", "epoch", "epochs", "step", "steps", "fraction", "loss", "etaSeconds", "message", "errorCode", "errorMessage",
+        "cancelRequested", "attempts", "tokenRegurgitationBefore", "tokenRegurgitationAfter", "spanExtractionBefore",
+        "spanExtractionAfter",
         "inputsPurgedAt", "outputsPurgedAt",
     ], generated: "seq", key: ["id"])
     static let events = PostgresTable(name: "events", columns: ["jobId", "at", "type", "status", "phase", "epoch", "step",

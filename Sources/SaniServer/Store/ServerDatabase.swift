@@ -145,6 +145,13 @@ public enum ServerDatabase {
                 t.add(column: "baseFileId", .text)
             }
         }
+        migrator.registerMigration("v4") { db in
+            // Optional calibration notes of a job (`calibration` on POST /v1/jobs): notes the model never saw,
+            // apart from the held-out notes.
+            try db.alter(table: "jobs") { t in
+                t.add(column: "calibrationFileId", .text)
+            }
+        }
         return migrator
     }
 }

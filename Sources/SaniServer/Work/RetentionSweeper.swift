@@ -23,7 +23,8 @@ struct RetentionSweeper {
             for job in due.inputs {
                 try service.jobs.markPurged(job.id, inputs: true, outputs: false)
                 removeIfPresent(service.layout.checkpoints(job.id))
-                for id in [job.modelFileId, job.corpusFileId, job.termsFileId, job.heldOutFileId, job.baseFileId].compactMap({ $0 }) {
+                for id in [job.modelFileId, job.corpusFileId, job.termsFileId, job.heldOutFileId, job.baseFileId,
+                           job.calibrationFileId].compactMap({ $0 }) {
                     if let file = try service.files.fileSync(id), try service.files.users(of: id, exceptJob: job.id).isEmpty {
                         try service.files.purge(file)
                     }
@@ -43,7 +44,8 @@ struct RetentionSweeper {
                         (SELECT modelFileId FROM jobs UNION SELECT corpusFileId FROM jobs
                          UNION SELECT termsFileId FROM jobs WHERE termsFileId IS NOT NULL
                          UNION SELECT heldOutFileId FROM jobs WHERE heldOutFileId IS NOT NULL
-                         UNION SELECT baseFileId FROM jobs WHERE baseFileId IS NOT NULL)
+                         UNION SELECT baseFileId FROM jobs WHERE baseFileId IS NOT NULL
+                         UNION SELECT calibrationFileId FROM jobs WHERE calibrationFileId IS NOT NULL)
                         """, arguments: [inputsBefore])
                 }
                 for file in orphans {

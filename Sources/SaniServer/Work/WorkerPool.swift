@@ -89,7 +89,8 @@ final class WorkerPool: Sendable {
                                         terms: try job.termsFileId.map { try path($0, role: "terms") },
                                         heldOut: try job.heldOutFileId.map { try path($0, role: "held-out notes") },
                                         base: try job.baseFileId.map { try path($0, role: "base model") },
-                                        output: layout.output(job.id), checkpoints: layout.checkpoints(job.id))
+                                        output: layout.output(job.id), checkpoints: layout.checkpoints(job.id),
+                                        calibration: try job.calibrationFileId.map { try path($0, role: "calibration notes") })
         return (inputs, options)
     }
 

@@ -75,7 +75,7 @@ def test_error_envelope_and_job_creation_body(spec: dict) -> None:
     assert set(detail["required"]) == {"code", "message"}
     body = schema(spec, "CreateJobRequest")["properties"]
     # The properties Client.submit sends.
-    assert {"model", "corpus", "heldOut", "base", "terms", "options", "webhook"} <= set(body)
+    assert {"model", "corpus", "heldOut", "base", "calibration", "terms", "options", "webhook"} <= set(body)
     options = schema(spec, "SanitizationOptions")["properties"]
     assert set(FAST_OPTIONS) <= set(options)
 

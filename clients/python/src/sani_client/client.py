@@ -78,14 +78,16 @@ class Client:
     def submit(self, model_dir: Input, corpus: Input, held_out: Optional[Input] = None,
                base: Optional[Input] = None, terms: Optional[Input] = None,
                options: Optional[Mapping[str, Any]] = None, idempotency_key: Optional[str] = None,
-               webhook: Optional[Mapping[str, str]] = None) -> Job:
+               webhook: Optional[Mapping[str, str]] = None, calibration: Optional[Input] = None) -> Job:
         """Uploads the inputs and starts a sanitization job.
 
         ``model_dir`` is a Hugging Face model folder (``config.json``, safetensors, tokenizer files), uploaded as
         a tar; ``corpus`` the notes it was fine-tuned on (JSONL or text); ``held_out`` notes it never saw (utility
         is measured on them); ``base`` the folder of the model its fine-tune started from; ``terms`` a file of
-        confidential terms. Each may also be a :class:`File` already uploaded, or its id. ``options`` follow the
-        schema ``SanitizationOptions`` (e.g. ``{"epochs": 3, "eraseLayers": 4}``). With an ``idempotency_key``,
+        confidential terms; ``calibration`` other notes of the same kind it never saw (the repair trains on them
+        with the option ``repairNotes: "calibration"``, and the membership floor reads its level from them). Each
+        may also be a :class:`File` already uploaded, or its id. ``options`` follow the schema
+        ``SanitizationOptions`` (e.g. ``{"epochs": 3, "eraseLayers": 4}``). With an ``idempotency_key``,
         submitting again returns the same job. ``webhook`` is ``{"url": ..., "secret": ...}``.
         """
         if options is not None and not isinstance(options, Mapping):
@@ -98,7 +100,7 @@ class Client:
                 if not (folder / "config.json").is_file():
                     raise SaniError(f"{label}: {folder} has no config.json: not a Hugging Face model folder")
         if any(v is not None and not isinstance(v, File) and not _is_file_id(v)
-               for v in (model_dir, corpus, held_out, base, terms)):
+               for v in (model_dir, corpus, held_out, base, terms, calibration)):
             # A wrong key or an unreachable server shows up now, not after gigabytes of model went up.
             self._transport.json("GET", "v1/files", params={"limit": 1})
         body: Dict[str, Any] = {"model": self._input(model_dir), "corpus": self._input(corpus)}
@@ -106,6 +108,8 @@ class Client:
             body["heldOut"] = self._input(held_out)
         if base is not None:
             body["base"] = self._input(base)
+        if calibration is not None:
+            body["calibration"] = self._input(calibration)
         if terms is not None:
             body["terms"] = self._input(terms)
         if options:

@@ -167,6 +167,7 @@ class JobInfo:
     terms: Optional[str] = _json("terms", default=None)
     held_out: Optional[str] = _json("heldOut", default=None)
     base: Optional[str] = _json("base", default=None)
+    calibration: Optional[str] = _json("calibration", default=None)
     started_at: Optional[datetime] = _json("startedAt", default=None)
     ended_at: Optional[datetime] = _json("endedAt", default=None)
     progress: Optional[Progress] = _json("progress", default=None)
