@@ -171,6 +171,12 @@ final class MembershipFloorTests: XCTestCase {
                                                                                heldOut: heldOut, output: out), options: o)) {
             XCTAssertTrue("\($0)".contains("calibration notes"), "\($0)")
         }
+        let broken = try XCTUnwrap(Self.dir).appendingPathComponent("broken-calibration.jsonl")
+        try Data("{\"text\": \"a note\"}\n{\"text\": 3}\n".utf8).write(to: broken)
+        XCTAssertThrowsError(try Sanitizer.validate(inputs: SanitizationInputs(model: model, corpus: corpus, output: out,
+                                                                               calibration: broken), options: o)) {
+            XCTAssertTrue("\($0)".contains("calibration notes") && "\($0)".contains("2"), "\($0)")
+        }
         o.membershipFloor = true
         XCTAssertThrowsError(try o.validate()) { XCTAssertTrue("\($0)".contains("membershipFloor"), "\($0)") }
         XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"repairNotes":"held-out"}"#.utf8))) {

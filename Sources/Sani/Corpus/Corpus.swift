@@ -21,10 +21,11 @@ public struct Corpus: Sendable, Equatable, Codable {
         return try parse(data: data, format: CorpusFormat.infer(url: url, data: data))
     }
 
-    /// Loads notes given apart for the utility audit; a fault is reported as one of the held-out notes.
-    public static func loadHeldOut(url: URL) throws -> Corpus {
+    /// Loads notes given apart (the held-out notes of the utility audit, the calibration notes); a fault is
+    /// reported as one of `role`.
+    public static func loadHeldOut(url: URL, role: String = "held-out notes") throws -> Corpus {
         do { return try load(url: url) } catch let SaniError.invalidCorpus(line, reason) {
-            throw SaniError.invalidCorpus(line: line, reason: "held-out notes: \(reason)")
+            throw SaniError.invalidCorpus(line: line, reason: "\(role): \(reason)")
         }
     }
 

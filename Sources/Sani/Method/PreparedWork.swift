@@ -90,7 +90,7 @@ public struct PreparedWork {
         let calibrationNotes: Corpus?
         if let url = inputs.calibration,
            options.method.repairs && (options.membershipFloor || options.repairNotes == .calibration) {
-            let notes = try Corpus.loadHeldOut(url: url)
+            let notes = try Corpus.loadHeldOut(url: url, role: "calibration notes")
             let marked = try builder.build(for: notes, population: Corpus(records: corpus.records + notes.records))
             calibrationNotes = try marked.annotating(notes)
         } else {

@@ -24,7 +24,7 @@ extension Sanitizer {
         }
         let corpus = try Corpus.load(url: inputs.corpus)
         if let heldOut = inputs.heldOut { _ = try Corpus.loadHeldOut(url: heldOut) }
-        if let calibration = inputs.calibration { _ = try Corpus.loadHeldOut(url: calibration) }
+        if let calibration = inputs.calibration { _ = try Corpus.loadHeldOut(url: calibration, role: "calibration notes") }
         if options.membershipFloor && options.method.repairs && inputs.heldOut == nil && inputs.calibration == nil {
             throw SaniError.invalidArgument(MembershipFloor.needsUnseenNotes)
         }
