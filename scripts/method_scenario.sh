@@ -199,7 +199,9 @@ forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r =
 emb-L4|**erase back to the base with the embeddings**: whole blocks, embeddings, final norm and head, forgetting against the base (λ = 0.3), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --no-attacks
 emb-L4-plain|the same without targeted forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --forget-weight 0 --lr 5e-4 --no-attacks
 floor-L4|the new defaults with a membership floor (60 calibration notes), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
-emb-floor-L4|erase with the embeddings and a membership floor, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
+emb-floor-L4|erase with the embeddings and a membership floor, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
+cal-full|every block and the embeddings back to the general model, then the repair on 60 calibration notes (never the hospital's), forgetting λ = 0.3, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks
+cal-full-noforget|the same without forgetting (λ = 0)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks"
     echo "### gpt2: the paper's setting (4-block GPT-2, 60 hospital notes, 60 held-out notes)"
     python3 scripts/method_table.py "$W" --general-label "general model (never saw the hospital's notes)"
 }
@@ -255,7 +257,10 @@ full-emb|every block and the embeddings back to SmolLM2 (the base itself), then 
 full-emb-1ep|the same, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --no-attacks
 full-emb-1ep-f01|the same 1 epoch with forgetting λ = 0.1|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --forget-weight 0.1 --no-attacks
 full-emb-1ep-noforget|the same 1 epoch without forgetting (λ = 0)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --forget-weight 0 --no-attacks
-full-emb-floor|every block and the embeddings back to SmolLM2, 3 epochs at 2e-4, with a membership floor (40 calibration notes)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
+full-emb-floor|every block and the embeddings back to SmolLM2, 3 epochs at 2e-4, with a membership floor (40 calibration notes)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
+cal-full-1ep-noforget|every block and the embeddings back to SmolLM2, then the repair on 40 calibration notes (never the corpus), no forgetting, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks
+cal-full-noforget|the same, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks
+cal-full|the same 3 epochs with forgetting (λ = 0.3)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
@@ -294,7 +299,8 @@ base-L4-1ep|\`--base-model\`, whole blocks, L = 4, forgetting against the base (
 base-L4-erase-only|\`erase-only --base-model\`, whole blocks, L = 4 (no repair)|--method erase-only --base-model {BASE} --erase-layers 4 --erase-fraction 1 --no-attacks
 base-L4-emb-forget|\`--base-model\`, whole blocks and the embeddings and MLM head (the pretrained model itself), forgetting against it (λ = 0.3), 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --forget-weight 0.3 --no-attacks
 base-L4-emb|the same without forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --no-attacks
-base-L4-emb-forget-floor|the same with forgetting (λ = 0.3) and a membership floor (60 calibration notes)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --forget-weight 0.3 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks"
+base-L4-emb-forget-floor|the same with forgetting (λ = 0.3) and a membership floor (60 calibration notes)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --forget-weight 0.3 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
+cal-full|every block, the embeddings and the MLM head back to the pretrained model, then the repair on 60 calibration notes (never the hospital's), 3 epochs at 3e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 3e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### bert: a 4-block BERT pretrained on 240 general notes, fine-tuned on 60 hospital notes, 60 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "pretrained only (never saw the hospital's notes)"
 }
