@@ -168,6 +168,9 @@ struct SanitizeCommand: ParsableCommand {
                   + (e.source == .baseModel ? ", restored to the base model with the rows of \(e.restoredTokens ?? 0) identifier tokens" : "")
                   + (e.restoredOutsideBlocks.map { ", and \($0) values outside the blocks (embeddings, final norm, head)" } ?? ""))
         }
+        if report.options.repairNotes == .calibration && report.method.repairs {
+            print("repair: on the calibration notes, never on the corpus")
+        }
         print("")
         print(AuditTable.render([report.before] + report.epochs + [report.after]))
         let attacks = AttackTable.render([report.before, report.after])
