@@ -94,4 +94,40 @@ final class SgemmCorrectnessTests: XCTestCase {
             XCTAssertLessThan(worst, 1e-4, "m \(m) n \(n) k \(k) transA \(ta) transB \(tb) on \(OpenBLASRuntime.coreName)")
         }
     }
+
+    /// Independent products run with OpenBLAS on one thread each (the thread count is restored afterwards, also
+    /// after a nested call), and give the same bits as the same products run one after the other.
+    func testIndependentProductsMatchTheSequentialProductsBitForBit() {
+        let count = 12, m = 96, n = 80, k = 64
+        var rng = RandomSource(seed: 9)
+        let a = FloatBuffer(count: count * m * k), b = FloatBuffer(count: count * k * n)
+        rng.fillNormal(a.pointer, a.count, std: 1)
+        rng.fillNormal(b.pointer, b.count, std: 1)
+        let sequential = FloatBuffer(count: count * m * n), spread = FloatBuffer(count: count * m * n)
+        for i in 0..<count {
+            BLAS.sgemm(m: m, n: n, k: k, a: a.pointer + i * m * k, lda: k, b: b.pointer + i * k * n, ldb: n,
+                       c: sequential.pointer + i * m * n, ldc: n)
+        }
+        let before = BLAS.threads
+        let inside = ThreadCounts()
+        BLAS.independentProducts(count) { i in
+            inside.add(BLAS.threads)
+            BLAS.independentProducts(1) { _ in }
+            BLAS.sgemm(m: m, n: n, k: k, a: a.pointer + i * m * k, lda: k, b: b.pointer + i * k * n, ldb: n,
+                       c: spread.pointer + i * m * n, ldc: n)
+        }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: spread.pointer, count: spread.count)),
+                       Array(UnsafeBufferPointer(start: sequential.pointer, count: sequential.count)))
+        XCTAssertEqual(BLAS.threads, before, "the thread count is restored")
+        if Parallel.threadCount > 1 {
+            XCTAssertEqual(inside.values, Set([1]), "one OpenBLAS thread inside")
+        }
+    }
+}
+
+private final class ThreadCounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen = Set<Int>()
+    func add(_ n: Int) { lock.lock(); seen.insert(n); lock.unlock() }
+    var values: Set<Int> { lock.lock(); defer { lock.unlock() }; return seen }
 }

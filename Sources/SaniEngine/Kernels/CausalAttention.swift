@@ -37,15 +37,14 @@ public enum CausalAttention {
                                causal: Bool = true) {
         let hs = layout.headSize, nh = layout.heads, stride = layout.rowStride, width = layout.outputWidth
         let scale = 1 / Float(hs).squareRoot()
-        for b in 0..<batch {
-            for h in 0..<nh {
-                let row0 = qkv + b * t * stride
-                let q = row0 + layout.queryOffset + h * hs
-                let k = row0 + layout.keyOffset + layout.kvHead(h) * hs
-                let p = probs + (b * nh + h) * t * t
-                BLAS.sgemm(transB: true, m: t, n: t, k: hs, alpha: scale, a: q, lda: stride, b: k, ldb: stride,
-                           c: p, ldc: t)
-            }
+        BLAS.independentProducts(batch * nh) { bh in
+            let b = bh / nh, h = bh % nh
+            let row0 = qkv + b * t * stride
+            let q = row0 + layout.queryOffset + h * hs
+            let k = row0 + layout.keyOffset + layout.kvHead(h) * hs
+            let p = probs + bh * t * t
+            BLAS.sgemm(transB: true, m: t, n: t, k: hs, alpha: scale, a: q, lda: stride, b: k, ldb: stride,
+                       c: p, ldc: t)
         }
         Parallel.forRanges(batch * nh * t, minimumChunk: 32) { range in
             for row in range {
@@ -57,13 +56,12 @@ public enum CausalAttention {
                 if i + 1 < t { (p + i + 1).update(repeating: 0, count: t - i - 1) }
             }
         }
-        for b in 0..<batch {
-            for h in 0..<nh {
-                let v = qkv + b * t * stride + layout.valueOffset + layout.kvHead(h) * hs
-                let p = probs + (b * nh + h) * t * t
-                BLAS.sgemm(m: t, n: hs, k: t, a: p, lda: t, b: v, ldb: stride, c: out + b * t * width + h * hs,
-                           ldc: width)
-            }
+        BLAS.independentProducts(batch * nh) { bh in
+            let b = bh / nh, h = bh % nh
+            let v = qkv + b * t * stride + layout.valueOffset + layout.kvHead(h) * hs
+            let p = probs + bh * t * t
+            BLAS.sgemm(m: t, n: hs, k: t, a: p, lda: t, b: v, ldb: stride, c: out + b * t * width + h * hs,
+                       ldc: width)
         }
     }
 
@@ -86,7 +84,7 @@ public enum CausalAttention {
         let block = causal ? inferenceBlockRows : t
         for b in 0..<batch {
             let row0 = qkv + b * t * stride
-            for h in 0..<nh {
+            BLAS.independentProducts(nh) { h in
                 let q = row0 + layout.queryOffset + h * hs
                 let k = row0 + layout.keyOffset + layout.kvHead(h) * hs
                 let s = scratch + h * t * t
@@ -113,7 +111,7 @@ public enum CausalAttention {
                     }
                 }
             }
-            for h in 0..<nh {
+            BLAS.independentProducts(nh) { h in
                 let v = row0 + layout.valueOffset + layout.kvHead(h) * hs
                 let s = scratch + h * t * t
                 var i0 = 0
@@ -137,8 +135,12 @@ public enum CausalAttention {
         let scale = 1 / Float(hs).squareRoot()
         // Key and value gradients are sums over the query heads of a group: start from zero.
         dqkv.update(repeating: 0, count: batch * t * stride)
-        for b in 0..<batch {
-            for h in 0..<nh {
+        // One task per (sequence, key/value head): the query heads of a group add into the same dK and dV, in
+        // order, within one task.
+        let group = nh / layout.kvHeads
+        BLAS.independentProducts(batch * layout.kvHeads) { bg in
+            let b = bg / layout.kvHeads
+            for h in (bg % layout.kvHeads * group)..<((bg % layout.kvHeads + 1) * group) {
                 let v = qkv + b * t * stride + layout.valueOffset + layout.kvHead(h) * hs
                 let p = probs + (b * nh + h) * t * t
                 let dp = scratch + (b * nh + h) * t * t
@@ -160,8 +162,9 @@ public enum CausalAttention {
                 if i + 1 < t { (dp + i + 1).update(repeating: 0, count: t - i - 1) }
             }
         }
-        for b in 0..<batch {
-            for h in 0..<nh {
+        BLAS.independentProducts(batch * layout.kvHeads) { bg in
+            let b = bg / layout.kvHeads
+            for h in (bg % layout.kvHeads * group)..<((bg % layout.kvHeads + 1) * group) {
                 let row0 = qkv + b * t * stride, drow0 = dqkv + b * t * stride
                 let ds = scratch + (b * nh + h) * t * t
                 let kv = layout.kvHead(h) * hs
