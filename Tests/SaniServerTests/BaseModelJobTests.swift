@@ -176,54 +176,13 @@ final class BaseModelJobTests: XCTestCase {
     }
 
     func testTheBaseIsAnInputOfItsJobForDeletionAndRetention() async throws {
-        let server = try await TestServer.start(executor: FakeExecutor(mode: .blockUntilCancelled)) {
-            $0.inputRetentionSeconds = 3600
+        try await InputRetentionCheck.run(field: "base", folder: "base-in-use") { http, work in
+            let baseFolder = work.appendingPathComponent("base-upload", isDirectory: true)
+            try FileManager.default.createDirectory(at: baseFolder, withIntermediateDirectories: true)
+            return try await http.upload(try FakeInputs.modelTar(in: baseFolder), name: "base", tar: true)
         }
-        let recorder = ConformanceRecorder()
-        let http = server.client(recorder: recorder)
-        let work = try TestServer.temporaryFolder("base-in-use")
-        let body = try await FakeInputs.upload(http, in: work)
-        let baseFolder = work.appendingPathComponent("base-upload", isDirectory: true)
-        try FileManager.default.createDirectory(at: baseFolder, withIntermediateDirectories: true)
-        let base = try await http.upload(try FakeInputs.modelTar(in: baseFolder), name: "base", tar: true)
-        let stray = try await http.upload(try FakeInputs.corpus(in: work), name: "stray.jsonl")
-
-        var request = body
-        request["base"] = base
-        let job = try await http.createJob(request)
-        _ = try await server.waitForJob(job, client: http) { $0["status"] as? String == "running" }
-
-        let inUse = try await http.send("DELETE", "/v1/files/\(base)")
-        XCTAssertEqual(inUse.status, 409, inUse.text)
-        XCTAssertEqual(inUse.errorCode, "file_in_use")
-        XCTAssertTrue(inUse.text.contains(job), inUse.text)
-
-        // Uploads no job uses are purged once old enough; the base of a running job is not.
-        let sweeper = RetentionSweeper(service: server.service.components)
-        let later = Date().addingTimeInterval(2 * 24 * 3600)
-        sweeper.sweep(now: later)
-        let strayAnswer = try await http.send("GET", "/v1/files/\(stray)")
-        XCTAssertEqual(strayAnswer.status, 404, "an unused upload is purged")
-        let kept = try await http.send("GET", "/v1/files/\(base)")
-        XCTAssertEqual(kept.status, 200, "the base of a running job is kept: \(kept.text)")
-
-        // Once the job has ended and its inputs are due, the base goes with the model and the corpus.
-        let cancel = try await http.send("POST", "/v1/jobs/\(job)/cancel")
-        XCTAssertEqual(cancel.status, 202, cancel.text)
-        _ = try await server.waitForJob(job, client: http) { TestServer.isFinal($0) }
-        sweeper.sweep(now: later)
-        for id in [base, body["model"] as? String ?? "", body["corpus"] as? String ?? ""] {
-            let gone = try await http.send("GET", "/v1/files/\(id)")
-            XCTAssertEqual(gone.status, 404, "\(id) is purged with the job's inputs")
-        }
-        let purged = try await http.send("GET", "/v1/jobs/\(job)")
-        XCTAssertEqual(try purged.object()["inputsPurged"] as? Bool, true)
-        XCTAssertEqual(try purged.object()["base"] as? String, base, "the job still says which base it used")
-
-        let violations = recorder.violations(try OpenAPIDocument.load())
-        XCTAssertEqual(violations, [], violations.joined(separator: "\n"))
-        await server.stop()
     }
+
 
     func testADatabaseOfTheV2SchemaUpgradesAndKeepsItsJobs() async throws {
         let data = try TestServer.temporaryFolder("sani-upgrade-v3")

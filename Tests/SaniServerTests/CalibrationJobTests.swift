@@ -202,52 +202,11 @@ final class CalibrationJobTests: XCTestCase {
     }
 
     func testCalibrationNotesAreAnInputOfTheirJobForDeletionAndRetention() async throws {
-        let server = try await TestServer.start(executor: FakeExecutor(mode: .blockUntilCancelled)) {
-            $0.inputRetentionSeconds = 3600
+        try await InputRetentionCheck.run(field: "calibration", folder: "calibration-in-use") { http, work in
+            try await http.upload(try FakeInputs.corpus(in: work), name: "calibration.jsonl")
         }
-        let recorder = ConformanceRecorder()
-        let http = server.client(recorder: recorder)
-        let work = try TestServer.temporaryFolder("calibration-in-use")
-        let body = try await FakeInputs.upload(http, in: work)
-        let calibration = try await http.upload(try FakeInputs.corpus(in: work), name: "calibration.jsonl")
-        let stray = try await http.upload(try FakeInputs.corpus(in: work), name: "stray.jsonl")
-
-        var request = body
-        request["calibration"] = calibration
-        let job = try await http.createJob(request)
-        _ = try await server.waitForJob(job, client: http) { $0["status"] as? String == "running" }
-
-        let inUse = try await http.send("DELETE", "/v1/files/\(calibration)")
-        XCTAssertEqual(inUse.status, 409, inUse.text)
-        XCTAssertEqual(inUse.errorCode, "file_in_use")
-        XCTAssertTrue(inUse.text.contains(job), inUse.text)
-
-        // Uploads no job uses are purged once old enough; the calibration notes of a running job are not.
-        let sweeper = RetentionSweeper(service: server.service.components)
-        let later = Date().addingTimeInterval(2 * 24 * 3600)
-        sweeper.sweep(now: later)
-        let strayAnswer = try await http.send("GET", "/v1/files/\(stray)")
-        XCTAssertEqual(strayAnswer.status, 404, "an unused upload is purged")
-        let kept = try await http.send("GET", "/v1/files/\(calibration)")
-        XCTAssertEqual(kept.status, 200, "the calibration notes of a running job are kept: \(kept.text)")
-
-        // Once the job has ended and its inputs are due, the notes go with the model and the corpus.
-        let cancel = try await http.send("POST", "/v1/jobs/\(job)/cancel")
-        XCTAssertEqual(cancel.status, 202, cancel.text)
-        _ = try await server.waitForJob(job, client: http) { TestServer.isFinal($0) }
-        sweeper.sweep(now: later)
-        for id in [calibration, body["model"] as? String ?? "", body["corpus"] as? String ?? ""] {
-            let gone = try await http.send("GET", "/v1/files/\(id)")
-            XCTAssertEqual(gone.status, 404, "\(id) is purged with the job's inputs")
-        }
-        let purged = try await http.send("GET", "/v1/jobs/\(job)")
-        XCTAssertEqual(try purged.object()["inputsPurged"] as? Bool, true)
-        XCTAssertEqual(try purged.object()["calibration"] as? String, calibration, "the job still says which notes it used")
-
-        let violations = recorder.violations(try OpenAPIDocument.load())
-        XCTAssertEqual(violations, [], violations.joined(separator: "\n"))
-        await server.stop()
     }
+
 
     func testADatabaseOfTheV3SchemaUpgradesAndKeepsItsJobs() async throws {
         let data = try TestServer.temporaryFolder("sani-upgrade-v4")
