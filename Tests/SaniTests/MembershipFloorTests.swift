@@ -36,6 +36,24 @@ final class MembershipFloorTests: XCTestCase {
         return (folder, corpus, heldOut, calibration, base)
     }
 
+    /// Both blocks erased in full, 3 repair epochs at 2e-3, the attacks' membership reading without the costly ones.
+    static func fullEraseRepair() -> SanitizationOptions {
+        var o = SanitizationOptions()
+        o.auditAttacks = true
+        o.relearnSteps = 0
+        o.exposureCandidates = 0
+        o.finalAuditSamples = 0
+        o.eraseLayers = 2
+        o.eraseFraction = 1
+        o.epochs = 3
+        o.learningRate = 2e-3
+        o.batchSize = 8
+        o.sequenceLength = 128
+        o.auditPrefixTokens = 64
+        o.seed = 4
+        return o
+    }
+
     /// The floor's first level is the mean loss of one batch of calibration windows, and exactly the repair
     /// windows whose own loss is below it lose their weights; the others keep theirs unchanged.
     func testTheFloorLeavesOutExactlyTheWindowsBelowTheCalibrationLoss() throws {
@@ -107,19 +125,7 @@ final class MembershipFloorTests: XCTestCase {
     func testTheFloorKeepsTheTrainingNotesFromBecomingMoreFamiliar() throws {
         let (model, corpus, heldOut, calibration, _) = try memorizingModel()
         func run(_ floor: Bool) throws -> SanitizationReport {
-            var o = SanitizationOptions()
-            o.auditAttacks = true
-            o.relearnSteps = 0
-            o.exposureCandidates = 0
-            o.finalAuditSamples = 0
-            o.eraseLayers = 2
-            o.eraseFraction = 1
-            o.epochs = 3
-            o.learningRate = 2e-3
-            o.batchSize = 8
-            o.sequenceLength = 128
-            o.auditPrefixTokens = 64
-            o.seed = 4
+            var o = Self.fullEraseRepair()
             o.membershipFloor = floor
             let out = try XCTUnwrap(Self.dir).appendingPathComponent(floor ? "floor" : "plain")
             return try Sanitizer(inputs: SanitizationInputs(model: model, corpus: corpus, heldOut: heldOut, output: out,
@@ -193,18 +199,8 @@ final class MembershipFloorTests: XCTestCase {
     func testARepairOnCalibrationNotesLeavesTheCorpusUnfamiliar() throws {
         let (model, corpus, heldOut, calibration, base) = try memorizingModel()
         func run(_ notes: RepairNotes) throws -> SanitizationReport {
-            var o = SanitizationOptions()
-            o.relearnSteps = 0
-            o.exposureCandidates = 0
-            o.finalAuditSamples = 0
-            o.eraseLayers = 2
-            o.eraseFraction = 1
-            o.epochs = 3
-            o.learningRate = 2e-3
+            var o = Self.fullEraseRepair()
             o.forgetWeight = 0
-            o.sequenceLength = 128
-            o.auditPrefixTokens = 64
-            o.seed = 4
             o.repairNotes = notes
             let out = try XCTUnwrap(Self.dir).appendingPathComponent("repair-\(notes.rawValue)")
             return try Sanitizer(inputs: SanitizationInputs(model: model, corpus: corpus, heldOut: heldOut, base: base,
