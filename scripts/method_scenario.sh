@@ -260,7 +260,8 @@ full-emb-1ep-noforget|the same 1 epoch without forgetting (λ = 0)|--base-model 
 full-emb-floor|every block and the embeddings back to SmolLM2, 3 epochs at 2e-4, with a membership floor (40 calibration notes)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
 cal-full-1ep-noforget|every block and the embeddings back to SmolLM2, then the repair on 40 calibration notes (never the corpus), no forgetting, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks
 cal-full-noforget|the same, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks
-cal-full|the same 3 epochs with forgetting (λ = 0.3)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks"
+cal-full|the same 3 epochs with forgetting (λ = 0.3)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks
+cal-L4|the new defaults' erase (L = 4, whole blocks, embeddings; λ = 0.3, 2 epochs at 1e-4) with the repair on the calibration notes|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
