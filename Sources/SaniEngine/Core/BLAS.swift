@@ -40,9 +40,9 @@ public enum BLAS {
     /// MFLOP each), spread over the engine's threads with OpenBLAS single-threaded inside each. Threading one
     /// such product costs OpenBLAS a hand-over and a wait per call, for little work: on this 2-core machine
     /// 96 score products of GPT-2 at 256 tokens ran at 63 GFLOP/s one after the other on OpenBLAS's two
-    /// threads and at 116 GFLOP/s two at a time on one thread each. Every product computes each output as
-    /// before (OpenBLAS splits a product by rows and columns, never along the inner dimension), so the results
-    /// are the same bit for bit. Calls of `body` must not write the same memory.
+    /// threads and at 116 GFLOP/s two at a time on one thread each. The products are the same; OpenBLAS may
+    /// block one differently on one thread than on two, so a sum can differ in its last bits (5e-6 relative at
+    /// most in `BLASTests`). Calls of `body` must not write the same memory.
     public static func independentProducts(_ count: Int, _ body: (Int) -> Void) {
         guard count > 1 && Parallel.threadCount > 1 else {
             for i in 0..<count { body(i) }
