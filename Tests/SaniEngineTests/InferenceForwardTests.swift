@@ -4,7 +4,7 @@ import XCTest
 
 /// The forward pass that keeps nothing for a backward (one block's buffers, attention one sequence at a time in
 /// causal blocks of query rows) against the training pass, whose attention the PyTorch fixtures check. Lengths
-/// span several blocks of `CausalAttention.inferenceBlockRows`, which the tiny fixtures do not reach.
+/// span several blocks of `CausalAttention.blockRows`, which the tiny fixtures do not reach.
 final class InferenceForwardTests: XCTestCase {
     func randomQKV(rows: Int, layout: AttentionLayout, seed: UInt64) -> FloatBuffer {
         let qkv = FloatBuffer(count: rows * layout.rowStride)
@@ -14,7 +14,7 @@ final class InferenceForwardTests: XCTestCase {
     }
 
     func testAttentionEqualsTheTrainingKernelAcrossBlocks() {
-        let block = CausalAttention.inferenceBlockRows
+        let block = CausalAttention.blockRows
         let layouts: [AttentionLayout] = [.packedQKV(channels: 24, heads: 3), .grouped(heads: 4, kvHeads: 2, headSize: 8)]
         for layout in layouts {
             for t in [1, block - 1, block, block + 1, 2 * block + 37] {
@@ -80,7 +80,7 @@ final class InferenceForwardTests: XCTestCase {
     func testGPT2InferenceMatchesTheTrainingPass() throws {
         let model = try GPT2Model(config: GPT2Config(vocabularySize: 70, maxPositions: 200, layers: 2, heads: 4, channels: 32))
         model.initializeRandomly(seed: 1)
-        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.inferenceBlockRows + 9, batch: 2)
+        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.blockRows + 9, batch: 2)
     }
 
     func testLlamaInferenceMatchesTheTrainingPass() throws {
@@ -89,7 +89,7 @@ final class InferenceForwardTests: XCTestCase {
         config.initializerRange = 0.3
         let model = try LlamaModel(config: config)
         model.initializeRandomly(seed: 5)
-        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.inferenceBlockRows + 9, batch: 2)
+        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.blockRows + 9, batch: 2)
     }
 
     func testBertInferenceMatchesTheTrainingPass() throws {
@@ -97,7 +97,7 @@ final class InferenceForwardTests: XCTestCase {
                                 maxPositions: 200, initializerRange: 0.3)
         let model = try BertModel(config: config)
         model.initializeRandomly(seed: 6)
-        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.inferenceBlockRows + 9, batch: 2)
+        try assertInferenceMatchesTraining(model, length: 2 * CausalAttention.blockRows + 9, batch: 2)
     }
 
     /// The vectorised exact GELU and its derivative against `erf` in double precision, over the range a block's
