@@ -111,45 +111,118 @@ func gatherRows(_ source: UnsafePointer<Float>, width: Int, _ selected: [Int]) -
     return out
 }
 
-/// Attention of single query rows over cached keys and values, threaded over (row, head).
+/// Attention of query rows over cached keys and values. Rows of one sequence at consecutive positions (a prompt
+/// placed in the cache) go through BLAS in blocks of query rows, like the inference pass; the other rows (one
+/// new token per sequence) are threaded over (row, head).
 enum CachedAttention {
-    /// `out[r, h·hs..]` = softmax(q·Kᵀ·scale over positions `0...position(r)`) · V, for `heads` query heads
-    /// sharing `kvHeads` key/value heads (grouped-query attention when fewer).
+    /// Consecutive rows of one sequence from which on the products go through BLAS.
+    static let minimumRun = 8
+
+    /// `out[r, h·hs..]` = softmax(q·Kᵀ·scale over positions `start...position(r)`) · V, for `heads` query heads
+    /// sharing `kvHeads` key/value heads (grouped-query attention when fewer). Keys and values of every row are
+    /// in the cache already. `minimumRun` is the run length from which a run of rows goes through BLAS (a test
+    /// sets it out of reach to compare the two ways).
     static func run(out: UnsafeMutablePointer<Float>, outStride: Int,
                     queries: UnsafePointer<Float>, queryStride: Int,
-                    rows: [DecodeRow], cache: KVCache, layer: Int, heads: Int, kvHeads: Int, headSize hs: Int) {
+                    rows: [DecodeRow], cache: KVCache, layer: Int, heads: Int, kvHeads: Int, headSize hs: Int,
+                    minimumRun: Int = CachedAttention.minimumRun) {
+        var singles: [Int] = []
+        var lo = 0
+        while lo < rows.count {
+            var hi = lo + 1
+            while hi < rows.count, rows[hi].sequence == rows[lo].sequence,
+                  rows[hi].position == rows[hi - 1].position + 1 { hi += 1 }
+            if hi - lo >= minimumRun {
+                runOfRows(lo..<hi, out: out, outStride: outStride, queries: queries, queryStride: queryStride,
+                          rows: rows, cache: cache, layer: layer, heads: heads, kvHeads: kvHeads, headSize: hs)
+            } else {
+                singles.append(contentsOf: lo..<hi)
+            }
+            lo = hi
+        }
+        guard !singles.isEmpty else { return }
+        singleRows(singles, out: out, outStride: outStride, queries: queries, queryStride: queryStride, rows: rows,
+                   cache: cache, layer: layer, heads: heads, kvHeads: kvHeads, headSize: hs)
+    }
+
+    /// Rows `range`, one sequence at consecutive positions: per head, the query rows in blocks of
+    /// `CausalAttention.blockRows`, each multiplying the keys up to its last row, then the values.
+    private static func runOfRows(_ range: Range<Int>, out: UnsafeMutablePointer<Float>, outStride: Int,
+                                  queries: UnsafePointer<Float>, queryStride: Int, rows: [DecodeRow], cache: KVCache,
+                                  layer: Int, heads: Int, kvHeads: Int, headSize hs: Int) {
         let scale = 1 / Float(hs).squareRoot()
         let group = heads / kvHeads
-        let maxLen = rows.map { $0.position + 1 - cache.startPositions[$0.sequence] }.max() ?? 1
+        let sequence = rows[range.lowerBound].sequence
+        // Keys row `i` of the run reads: its offset in the slot, plus one.
+        let firstKeys = rows[range.lowerBound].position - cache.startPositions[sequence] + 1
+        let m = range.count, keysMax = firstKeys + m - 1
+        let block = CausalAttention.blockRows
+        let width = cache.width
+        let keys = cache.firstKey(layer: layer, sequence: sequence)
+        let values = cache.firstValue(layer: layer, sequence: sequence)
+        let scratch = FloatBuffer(count: heads * min(m, block) * keysMax)
+        var i0 = 0
+        while i0 < m {
+            let i1 = min(m, i0 + block), blockKeys = firstKeys + i1 - 1
+            BLAS.independentProducts(heads) { h in
+                let kv = h / group * hs
+                let s = scratch.pointer + h * (i1 - i0) * blockKeys
+                let q = queries + (range.lowerBound + i0) * queryStride + h * hs
+                BLAS.sgemm(transB: true, m: i1 - i0, n: blockKeys, k: hs, alpha: scale, a: q, lda: queryStride,
+                           b: keys + kv, ldb: width, c: s, ldc: blockKeys)
+                for i in i0..<i1 {
+                    let p = s + (i - i0) * blockKeys
+                    let used = firstKeys + i
+                    let mx = VectorMath.max(p, used)
+                    let sum = VectorMath.expShiftedSum(p, shift: mx, used)
+                    VectorMath.scale(p, 1 / sum, used)
+                    if used < blockKeys { (p + used).update(repeating: 0, count: blockKeys - used) }
+                }
+                BLAS.sgemm(m: i1 - i0, n: hs, k: blockKeys, a: s, lda: blockKeys, b: values + kv, ldb: width,
+                           c: out + (range.lowerBound + i0) * outStride + h * hs, ldc: outStride)
+            }
+            i0 = i1
+        }
+    }
+
+    /// Rows `selected`, each on its own, threaded over (row, head).
+    private static func singleRows(_ selected: [Int], out: UnsafeMutablePointer<Float>, outStride: Int,
+                                   queries: UnsafePointer<Float>, queryStride: Int, rows: [DecodeRow],
+                                   cache: KVCache, layer: Int, heads: Int, kvHeads: Int, headSize hs: Int) {
+        let scale = 1 / Float(hs).squareRoot()
+        let group = heads / kvHeads
+        let maxLen = selected.map { rows[$0].position + 1 - cache.startPositions[rows[$0].sequence] }.max() ?? 1
         let scratch = FloatBuffer(count: Parallel.threadCount * maxLen)
-        let chunks = min(Parallel.threadCount, max(1, rows.count * heads))
-        let total = rows.count * heads
+        let total = selected.count * heads
+        let chunks = min(Parallel.threadCount, max(1, total))
         let per = (total + chunks - 1) / chunks
         rows.withUnsafeBufferPointer { rowsBuffer in
-            Parallel.forRanges(chunks) { chunkRange in
-                for chunk in chunkRange {
-                    let scores = scratch.pointer + chunk * maxLen
-                    let lo = chunk * per, hi = min(total, lo + per)
-                    if lo >= hi { continue }
-                    for item in lo..<hi {
-                        let r = item / heads, h = item % heads
-                        let row = rowsBuffer[r]
-                        let kvh = h / group
-                        let q = queries + r * queryStride + h * hs
-                        let first = cache.startPositions[row.sequence]
-                        let n = row.position + 1 - first
-                        let width = cache.width
-                        let keys = cache.firstKey(layer: layer, sequence: row.sequence) + kvh * hs
-                        let values = cache.firstValue(layer: layer, sequence: row.sequence) + kvh * hs
-                        for j in 0..<n {
-                            scores[j] = VectorMath.dot(q, keys + j * width, hs) * scale
-                        }
-                        let m = VectorMath.max(scores, n)
-                        let s = VectorMath.expShiftedSum(scores, shift: m, n)
-                        let o = out + r * outStride + h * hs
-                        o.update(repeating: 0, count: hs)
-                        for j in 0..<n {
-                            VectorMath.axpy(scores[j] / s, values + j * width, o, hs)
+            selected.withUnsafeBufferPointer { selectedBuffer in
+                Parallel.forRanges(chunks) { chunkRange in
+                    for chunk in chunkRange {
+                        let scores = scratch.pointer + chunk * maxLen
+                        let lo = chunk * per, hi = min(total, lo + per)
+                        if lo >= hi { continue }
+                        for item in lo..<hi {
+                            let r = selectedBuffer[item / heads], h = item % heads
+                            let row = rowsBuffer[r]
+                            let kvh = h / group
+                            let q = queries + r * queryStride + h * hs
+                            let first = cache.startPositions[row.sequence]
+                            let n = row.position + 1 - first
+                            let width = cache.width
+                            let keys = cache.firstKey(layer: layer, sequence: row.sequence) + kvh * hs
+                            let values = cache.firstValue(layer: layer, sequence: row.sequence) + kvh * hs
+                            for j in 0..<n {
+                                scores[j] = VectorMath.dot(q, keys + j * width, hs) * scale
+                            }
+                            let m = VectorMath.max(scores, n)
+                            let s = VectorMath.expShiftedSum(scores, shift: m, n)
+                            let o = out + r * outStride + h * hs
+                            o.update(repeating: 0, count: hs)
+                            for j in 0..<n {
+                                VectorMath.axpy(scores[j] / s, values + j * width, o, hs)
+                            }
                         }
                     }
                 }
