@@ -161,9 +161,8 @@ enum CachedAttention {
         let keys = cache.firstKey(layer: layer, sequence: sequence)
         let values = cache.firstValue(layer: layer, sequence: sequence)
         let scratch = FloatBuffer(count: heads * min(m, block) * keysMax)
-        var i0 = 0
-        while i0 < m {
-            let i1 = min(m, i0 + block), blockKeys = firstKeys + i1 - 1
+        CausalAttention.forEachBlock(length: m, block: block) { i0, i1 in
+            let blockKeys = firstKeys + i1 - 1
             BLAS.independentProducts(heads) { h in
                 let kv = h / group * hs
                 let s = scratch.pointer + h * (i1 - i0) * blockKeys
@@ -171,17 +170,11 @@ enum CachedAttention {
                 BLAS.sgemm(transB: true, m: i1 - i0, n: blockKeys, k: hs, alpha: scale, a: q, lda: queryStride,
                            b: keys + kv, ldb: width, c: s, ldc: blockKeys)
                 for i in i0..<i1 {
-                    let p = s + (i - i0) * blockKeys
-                    let used = firstKeys + i
-                    let mx = VectorMath.max(p, used)
-                    let sum = VectorMath.expShiftedSum(p, shift: mx, used)
-                    VectorMath.scale(p, 1 / sum, used)
-                    if used < blockKeys { (p + used).update(repeating: 0, count: blockKeys - used) }
+                    CausalAttention.softmaxRow(s + (i - i0) * blockKeys, used: firstKeys + i, zeroTo: blockKeys)
                 }
                 BLAS.sgemm(m: i1 - i0, n: hs, k: blockKeys, a: s, lda: blockKeys, b: values + kv, ldb: width,
                            c: out + (range.lowerBound + i0) * outStride + h * hs, ldc: outStride)
             }
-            i0 = i1
         }
     }
 

@@ -54,13 +54,7 @@ public enum CausalAttention {
         Parallel.forRanges(batch * nh * t, minimumChunk: 32) { range in
             for row in range {
                 let i = row % t
-                let used = causal ? i + 1 : t
-                let p = probs + row * t
-                let m = VectorMath.max(p, used)
-                let s = VectorMath.expShiftedSum(p, shift: m, used)
-                VectorMath.scale(p, 1 / s, used)
-                let blockEnd = min(t, (i / block + 1) * block)
-                if used < blockEnd { (p + used).update(repeating: 0, count: blockEnd - used) }
+                softmaxRow(probs + row * t, used: causal ? i + 1 : t, zeroTo: min(t, (i / block + 1) * block))
             }
         }
         BLAS.independentProducts(batch * nh) { bh in
@@ -81,8 +75,17 @@ public enum CausalAttention {
     /// Keys a block ending at query row `i1` reads.
     @inline(__always) private static func i1Keys(_ i1: Int, _ t: Int, _ causal: Bool) -> Int { causal ? i1 : t }
 
-    /// Calls `body(i0, i1)` for the query blocks `[i0, i1)` of a sequence, in order.
-    @inline(__always) private static func forEachBlock(length t: Int, block: Int, _ body: (Int, Int) -> Void) {
+    /// Softmax of a score row's first `used` entries, in place, then zeros from there up to `end` (the rest of
+    /// the row's block, which the product with the values reads).
+    @inline(__always) static func softmaxRow(_ p: UnsafeMutablePointer<Float>, used: Int, zeroTo end: Int) {
+        let m = VectorMath.max(p, used)
+        let s = VectorMath.expShiftedSum(p, shift: m, used)
+        VectorMath.scale(p, 1 / s, used)
+        if used < end { (p + used).update(repeating: 0, count: end - used) }
+    }
+
+    /// Calls `body(i0, i1)` for the query blocks `[i0, i1)` of `length` rows, in order.
+    @inline(__always) static func forEachBlock(length t: Int, block: Int, _ body: (Int, Int) -> Void) {
         var i0 = 0
         while i0 < t {
             let i1 = min(t, i0 + block)
@@ -110,38 +113,24 @@ public enum CausalAttention {
                 let q = row0 + layout.queryOffset + h * hs
                 let k = row0 + layout.keyOffset + layout.kvHead(h) * hs
                 let s = scratch + h * t * t
-                var i0 = 0
-                while i0 < t {
-                    let i1 = min(t, i0 + block), keys = causal ? i1 : t
-                    BLAS.sgemm(transB: true, m: i1 - i0, n: keys, k: hs, alpha: scale, a: q + i0 * stride, lda: stride,
-                               b: k, ldb: stride, c: s + i0 * t, ldc: t)
-                    i0 = i1
+                forEachBlock(length: t, block: block) { i0, i1 in
+                    BLAS.sgemm(transB: true, m: i1 - i0, n: i1Keys(i1, t, causal), k: hs, alpha: scale,
+                               a: q + i0 * stride, lda: stride, b: k, ldb: stride, c: s + i0 * t, ldc: t)
                 }
             }
             // Row i of a head keeps keys 0...i (causal); the rest of its block's keys are zeroed for the product.
             Parallel.forRanges(nh * t, minimumChunk: 32) { range in
                 for row in range {
                     let i = row % t
-                    let used = causal ? i + 1 : t
-                    let p = scratch + row * t
-                    let m = VectorMath.max(p, used)
-                    let sum = VectorMath.expShiftedSum(p, shift: m, used)
-                    VectorMath.scale(p, 1 / sum, used)
-                    if causal {
-                        let blockEnd = min(t, (i / block + 1) * block)
-                        if used < blockEnd { (p + used).update(repeating: 0, count: blockEnd - used) }
-                    }
+                    softmaxRow(scratch + row * t, used: causal ? i + 1 : t, zeroTo: min(t, (i / block + 1) * block))
                 }
             }
             BLAS.independentProducts(nh) { h in
                 let v = row0 + layout.valueOffset + layout.kvHead(h) * hs
                 let s = scratch + h * t * t
-                var i0 = 0
-                while i0 < t {
-                    let i1 = min(t, i0 + block), keys = causal ? i1 : t
-                    BLAS.sgemm(m: i1 - i0, n: hs, k: keys, a: s + i0 * t, lda: t, b: v, ldb: stride,
+                forEachBlock(length: t, block: block) { i0, i1 in
+                    BLAS.sgemm(m: i1 - i0, n: hs, k: i1Keys(i1, t, causal), a: s + i0 * t, lda: t, b: v, ldb: stride,
                                c: out + (b * t + i0) * width + h * hs, ldc: width)
-                    i0 = i1
                 }
             }
         }
