@@ -10,7 +10,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Corpus file (JSONL or text).") var corpus: String
     @Option(help: "Confidential terms file.") var terms: String?
     @Option(help: "Notes the model was never fine-tuned on (utility is measured on them).") var heldOut: String?
-    @Option(help: "Notes of the same kind the model never saw, apart from the held-out ones: the repair trains on them with \"repairNotes\": \"calibration\", and the membership floor reads its level from them.")
+    @Option(help: "Notes of the same kind the model never saw, apart from the held-out ones: the repair trains on them (by default with --base, else with \"repairNotes\": \"calibration\"), and the membership floor reads its level from them.")
     var calibration: String?
     @Option(help: "Folder of the model the fine-tune started from (erase restores to it; uploaded as a tar).")
     var base: String?

@@ -7,8 +7,9 @@ import SaniEngine
 struct MethodFlags: ParsableArguments {
     @Option(help: "sani (erase + repair), repair-only or erase-only.") var method: String = "sani"
     @Option(help: "Neuron selection: random (the paper), activation or gradient.") var selection: String = "random"
-    @Option(help: "Last blocks erased (L).") var eraseLayers = 1
-    @Option(help: "Fraction of MLP neurons erased per block (r).") var eraseFraction = 0.5
+    @Option(help: "Last blocks erased (L; default 1, or every block with --base-model).") var eraseLayers: Int?
+    @Option(help: "Fraction of MLP neurons erased per block (r; default 0.5, or 1 with --base-model).")
+    var eraseFraction: Double?
     @Option(help: "Repair epochs.") var epochs = 2
     @Option(help: "Repair learning rate.") var lr = 1e-4
     @Option(help: "Repair learning-rate schedule: constant (the paper) or cosine (decays to a tenth of --lr).")
@@ -29,9 +30,9 @@ struct MethodFlags: ParsableArguments {
     @Flag(help: "Put regurgitated sensitive strings in the report (off: never).") var examples = false
     @Option(help: "Repair data: masked (no loss on sensitive targets, the paper) or surrogate (spans replaced by stand-ins of their label and shape).")
     var repair = "masked"
-    @Option(help: "Notes the repair trains on: corpus (the notes the model was fine-tuned on, the paper) or calibration (--calibration-corpus: notes of the same kind the model never saw; the corpus is not trained on again).")
-    var repairNotes = "corpus"
-    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; default 1 for causal models, off for masked ones, where it masks every sensitive token of a window at once).")
+    @Option(help: "Notes the repair trains on: corpus (the notes the model was fine-tuned on, the paper) or calibration (--calibration-corpus: notes of the same kind the model never saw; the corpus is not trained on again). Default: calibration with --base-model and --calibration-corpus (and no --membership-floor), else corpus.")
+    var repairNotes: String?
+    @Option(help: "Weight of targeted forgetting during repair (NPO on the sensitive targets; 0: off; default 1 for causal models, 0.3 against --base-model, 0 when the repair trains on the calibration notes; off for masked ones, where it masks every sensitive token of a window at once).")
     var forgetWeight: Double?
     @Option(help: "Beta of targeted forgetting.") var forgetBeta = 2.0
     @Option(help: "Labels targeted forgetting leaves alone, comma separated (e.g. INDIRECT).") var forgetSkip = ""
@@ -90,10 +91,12 @@ struct MethodFlags: ParsableArguments {
             throw ValidationError("unknown repair \(repair): masked or surrogate")
         }
         o.repairMode = mode
-        guard let notes = RepairNotes(rawValue: repairNotes) else {
-            throw ValidationError("unknown repair notes \(repairNotes): corpus or calibration")
+        if let repairNotes {
+            guard let notes = RepairNotes(rawValue: repairNotes) else {
+                throw ValidationError("unknown repair notes \(repairNotes): corpus or calibration")
+            }
+            o.repairNotes = notes
         }
-        o.repairNotes = notes
         o.forgetWeight = forgetWeight
         o.forgetBeta = forgetBeta
         guard ["all", "identifier"].contains(forgetTokens) else {
@@ -137,7 +140,7 @@ struct SanitizeCommand: ParsableCommand {
     var heldOutCorpus: String?
     @Option(help: "Folder of the model the fine-tune started from: erase restores to it instead of re-initialising.")
     var baseModel: String?
-    @Option(help: "Notes the model never saw, apart from the held-out ones, that --membership-floor reads its level from, or that --repair-notes calibration trains on.")
+    @Option(help: "Notes the model never saw, apart from the held-out ones, that the repair trains on (by default with --base-model, else with --repair-notes calibration; the model learns them: give notes it may know), or that --membership-floor reads its level from.")
     var calibrationCorpus: String?
     @Option(help: "Output folder for the sanitized model and sanitization-report.json.") var out: String
     @Option(help: "Checkpoint folder (resume an interrupted run).") var checkpoints: String?

@@ -79,6 +79,7 @@ final class BaseModelEraseTests: XCTestCase {
         options.heldOutFraction = 0
         options.sequenceLength = 16
         options.epochs = 0
+        options.eraseLayers = 1       // the last block only (with a base model the default is every block)
         options.eraseFraction = 1
         let out = try MethodTestSupport.temporaryFolder()
         let report = try Sanitizer(inputs: SanitizationInputs(model: tunedFolder, corpus: corpusURL, base: baseFolder,

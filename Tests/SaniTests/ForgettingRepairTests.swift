@@ -68,9 +68,10 @@ final class ForgettingRepairTests: XCTestCase {
         XCTAssertLessThanOrEqual(surrogate.after.spanExtraction.rate, masked.after.spanExtraction.rate)
         // The options are in the report, so a reader knows which repair made the figures.
         XCTAssertEqual(surrogate.options.repairMode, .surrogate)
-        XCTAssertNil(forget.options.forgetWeight)
-        XCTAssertEqual(forget.options.effectiveForgetWeight(.causal), 1)
-        XCTAssertEqual(forget.options.effectiveForgetWeight(.masked), 0)
+        XCTAssertEqual(forget.options.forgetWeight, 1, "the report holds the weight the run used")
+        XCTAssertEqual(forget.options.forgetReference, .model)
+        XCTAssertEqual(SanitizationOptions().effectiveForgetWeight(.causal), 1)
+        XCTAssertEqual(SanitizationOptions().effectiveForgetWeight(.masked), 0)
     }
 
     func testSurrogateAndForgettingTogetherAndScoredErase() throws {

@@ -190,7 +190,86 @@ final class MembershipFloorTests: XCTestCase {
         }
         let decoded = try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"repairNotes":"calibration"}"#.utf8))
         XCTAssertEqual(decoded.repairNotes, .calibration)
-        XCTAssertEqual(SanitizationOptions().repairNotes, .corpus)
+        XCTAssertNil(SanitizationOptions().repairNotes, "decided by the run's inputs")
+    }
+
+    /// The defaults a run's inputs decide: without a base model the paper's erase (L = 1, r = 0.5) and a repair
+    /// on the corpus with forgetting against the model (λ = 1); with one, every block and the embeddings back to
+    /// it and forgetting against it (λ = 0.3); with calibration notes as well, the repair on them and no
+    /// forgetting, unless a membership floor asks for a repair on the corpus. What is asked for always wins, and
+    /// the run's report shows what it used.
+    func testTheDefaultsFollowTheBaseModelAndTheCalibrationNotes() throws {
+        let plain = SanitizationOptions()
+        let paper = plain.resolved(objective: .causal, hasBase: false, hasCalibration: true, blockCount: 30)
+        XCTAssertEqual(paper.eraseLayers, 1)
+        XCTAssertEqual(paper.eraseFraction, 0.5)
+        XCTAssertEqual(paper.repairNotes, .corpus, "no base model: calibration notes alone do not change the repair")
+        XCTAssertEqual(paper.forgetWeight, SanitizationOptions.defaultCausalForgetWeight)
+        XCTAssertEqual(paper.forgetReference, .model)
+        XCTAssertEqual(paper.eraseWholeBlocks, false)
+        XCTAssertEqual(paper.eraseEmbeddings, false)
+        let onCorpus = plain.resolved(objective: .causal, hasBase: true, hasCalibration: false, blockCount: 30)
+        XCTAssertEqual(onCorpus.eraseLayers, 30)
+        XCTAssertEqual(onCorpus.eraseFraction, 1)
+        XCTAssertEqual(onCorpus.repairNotes, .corpus)
+        XCTAssertEqual(onCorpus.forgetWeight, SanitizationOptions.defaultBaseForgetWeight)
+        XCTAssertEqual(onCorpus.forgetReference, .base)
+        XCTAssertEqual(onCorpus.eraseWholeBlocks, true)
+        XCTAssertEqual(onCorpus.eraseEmbeddings, true)
+        let onCalibration = plain.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30)
+        XCTAssertEqual(onCalibration.repairNotes, .calibration)
+        XCTAssertEqual(onCalibration.forgetWeight, 0)
+        XCTAssertEqual(onCalibration.eraseLayers, 30)
+        XCTAssertEqual(plain.resolved(objective: .masked, hasBase: true, hasCalibration: false, blockCount: 4).forgetWeight, 0)
+        var asked = plain
+        asked.eraseLayers = 4
+        asked.eraseFraction = 0.5
+        asked.repairNotes = .corpus
+        asked.forgetWeight = 1
+        let kept = asked.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30)
+        XCTAssertEqual([kept.eraseLayers, kept.eraseFraction.map { Int($0 * 10) }, kept.forgetWeight.map { Int($0) }], [4, 5, 1])
+        XCTAssertEqual(kept.repairNotes, .corpus)
+        var floored = plain
+        floored.membershipFloor = true
+        XCTAssertEqual(floored.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30).repairNotes,
+                       .corpus, "the membership floor is a repair on the corpus")
+        XCTAssertNoThrow(try floored.validate())
+        let decoded = try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"epochs":1}"#.utf8))
+        XCTAssertNil(decoded.eraseLayers)
+        XCTAssertNil(decoded.eraseFraction)
+        XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"eraseLayers":0}"#.utf8)))
+
+        // Runs: the report holds the options used, and the erase and repair did what they say.
+        let (model, corpus, heldOut, calibration, base) = try memorizingModel()
+        var o = SanitizationOptions()
+        o.auditAttacks = false
+        o.epochs = 1
+        o.sequenceLength = 128
+        func run(_ name: String, base: URL?, calibration: URL?) throws -> SanitizationReport {
+            let out = try XCTUnwrap(Self.dir).appendingPathComponent("defaults-\(name)")
+            return try Sanitizer(inputs: SanitizationInputs(model: model, corpus: corpus, heldOut: heldOut, base: base,
+                                                            output: out, calibration: calibration), options: o).run()
+        }
+        let withCalibration = try run("calibration", base: base, calibration: calibration)
+        XCTAssertEqual(withCalibration.options.repairNotes, .calibration)
+        XCTAssertEqual(withCalibration.options.forgetWeight, 0)
+        XCTAssertEqual(withCalibration.options.eraseLayers, 2)
+        XCTAssertEqual(withCalibration.options.eraseFraction, 1)
+        XCTAssertEqual(withCalibration.erase?.blocks, [0, 1], "every block")
+        XCTAssertEqual(withCalibration.erase?.wholeBlocks, true)
+        XCTAssertNotNil(withCalibration.erase?.restoredOutsideBlocks)
+        let withoutCalibration = try run("corpus", base: base, calibration: nil)
+        XCTAssertEqual(withoutCalibration.options.repairNotes, .corpus)
+        XCTAssertEqual(withoutCalibration.options.forgetReference, .base)
+        XCTAssertEqual(withoutCalibration.options.forgetWeight, SanitizationOptions.defaultBaseForgetWeight)
+        XCTAssertEqual(withoutCalibration.erase?.blocks, [0, 1])
+        let withoutBase = try run("paper", base: nil, calibration: calibration)
+        XCTAssertEqual(withoutBase.options.repairNotes, .corpus)
+        XCTAssertEqual(withoutBase.options.eraseLayers, 1)
+        XCTAssertEqual(withoutBase.erase?.blocks, [1], "the last block")
+        XCTAssertEqual(withoutBase.options.forgetWeight, SanitizationOptions.defaultCausalForgetWeight)
+        // The corpus repair's epoch trains on the corpus's windows, the calibration repair's on fewer ones.
+        XCTAssertNotEqual(withCalibration.epochs.first?.trainingLoss, withoutCalibration.epochs.first?.trainingLoss)
     }
 
     /// Erase back to the base model, then repair on the corpus or on the calibration notes: the corpus repair

@@ -8,8 +8,9 @@ final class MethodPiecesTests: XCTestCase {
     func testOptionsDecodeDefaultsAndRejectUnknownFieldsAndRanges() throws {
         let defaults = try JSONDecoder().decode(SanitizationOptions.self, from: Data("{}".utf8))
         XCTAssertEqual(defaults, SanitizationOptions())
-        XCTAssertEqual(defaults.eraseLayers, 1)
-        XCTAssertEqual(defaults.eraseFraction, 0.5)
+        XCTAssertNil(defaults.eraseLayers, "decided by the run: the paper's 1, or every block with a base model")
+        XCTAssertEqual(defaults.effectiveEraseLayers(hasBase: false, blockCount: 12), 1)
+        XCTAssertEqual(defaults.effectiveEraseFraction(hasBase: false), 0.5)
         XCTAssertEqual(defaults.selection, .random)
         let custom = try JSONDecoder().decode(SanitizationOptions.self,
                                               from: Data(#"{"method": "repair-only", "epochs": 1, "seed": 9}"#.utf8))

@@ -34,8 +34,7 @@ final class PrivacyBarsTests: XCTestCase {
         o.auditPrefixTokens = 64
         o.exposureCandidates = 30
         o.seed = 3
-        o.eraseLayers = 2          // every block of this model, restored to the general model
-        o.eraseFraction = 1
+        // The erase is the default with a base model: every block of this model, in full, restored to the general model.
         // The floor: what the general model, which never saw the hospital's notes, already predicts.
         let floorWork = try PreparedWork(inputs: SanitizationInputs(model: generalModel, corpus: hospital, heldOut: heldOut,
                                                                     output: dir.appendingPathComponent("unused")),
@@ -47,6 +46,8 @@ final class PrivacyBarsTests: XCTestCase {
                                                               base: generalModel, output: dir.appendingPathComponent("out")),
                                    options: o).run()
         let before = report.before, after = report.after
+        XCTAssertEqual(report.erase?.blocks, [0, 1])
+        XCTAssertEqual(report.options.eraseFraction, 1)
         func line(_ name: String, _ a: AuditReport) -> String {
             String(format: "%@: tokens %.3f spans %.3f sampled %.3f MIA %.3f relearned %.3f ppl %.3f", name,
                    a.tokenRegurgitation.rate, a.spanExtraction.rate, a.sampledExtraction?.rate ?? -1,

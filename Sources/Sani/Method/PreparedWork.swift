@@ -88,8 +88,9 @@ public struct PreparedWork {
         }
         // Notes the model never saw, apart from the held-out ones: read once, marked like held-out notes.
         let calibrationNotes: Corpus?
+        let repairNotes = options.effectiveRepairNotes(hasBase: inputs.base != nil, hasCalibration: inputs.calibration != nil)
         if let url = inputs.calibration,
-           options.method.repairs && (options.membershipFloor || options.repairNotes == .calibration) {
+           options.method.repairs && (options.membershipFloor || repairNotes == .calibration) {
             let notes = try Corpus.loadHeldOut(url: url, role: "calibration notes")
             let marked = try builder.build(for: notes, population: Corpus(records: corpus.records + notes.records))
             calibrationNotes = try marked.annotating(notes)
@@ -116,7 +117,7 @@ public struct PreparedWork {
         }
         // The notes the repair trains on: the corpus (its windows as they are when masked), or the calibration notes.
         let repairSource: Corpus?
-        switch options.repairNotes {
+        switch repairNotes {
         case .corpus:
             repairSource = options.repairMode == .masked ? nil : split.train
         case .calibration:

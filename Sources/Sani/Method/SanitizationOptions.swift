@@ -3,15 +3,18 @@ import SaniEngine
 
 /// Every parameter of a sanitization, with defaults that follow the paper (erase the final block's MLP with
 /// r = 0.5 chosen at random, then repair for up to 2 epochs), but for targeted forgetting during the repair, on
-/// for causal models (see `effectiveForgetWeight`). Decoding rejects unknown fields, so a typo in a job request
+/// for causal models (see `effectiveForgetWeight`), and for runs with a base model, whose erase restores every
+/// block and the embeddings to it and whose repair trains on the calibration notes when they are given
+/// (`resolved(objective:hasBase:hasCalibration:blockCount:)` fills in every default a run's inputs decide). Decoding rejects unknown fields, so a typo in a job request
 /// is an error rather than a silently ignored setting.
 public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var method: SanitizationMethod = .sani
     public var selection: NeuronSelection = .random
-    /// Number of last transformer blocks whose MLP neurons are erased (L).
-    public var eraseLayers: Int = 1
-    /// Fraction of MLP neurons erased in each of those blocks (r).
-    public var eraseFraction: Double = 0.5
+    /// Number of last transformer blocks whose MLP neurons are erased (L). nil: 1 (the paper), or every block
+    /// when the run has a base model (see `effectiveEraseLayers`).
+    public var eraseLayers: Int?
+    /// Fraction of MLP neurons erased in each of those blocks (r). nil: 0.5 (the paper), or 1 with a base model.
+    public var eraseFraction: Double?
     public var epochs: Int = 2
     public var learningRate: Double = 1e-4
     public var warmupSteps: Int = 0
@@ -46,8 +49,10 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// surrogates in place of the sensitive spans.
     public var repairMode: RepairMode = .masked
     /// Which notes the repair trains on: the corpus (the paper) or the calibration notes, notes of the same kind
-    /// the model never saw (`RepairNotes`); with the latter a run needs calibration notes.
-    public var repairNotes: RepairNotes = .corpus
+    /// the model never saw (`RepairNotes`); with the latter a run needs calibration notes. nil: the calibration
+    /// notes when the run has them and a base model (and no membership floor), else the corpus
+    /// (see `effectiveRepairNotes`).
+    public var repairNotes: RepairNotes?
     /// λ of targeted forgetting during repair (0: off): an NPO term at every sensitive target of the corpus that
     /// pushes down the probability of the true token relative to the model before sanitization. Causal models;
     /// nil: the default, 1 for causal models and off for masked ones (see `effectiveForgetWeight`).
@@ -97,11 +102,47 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// The targeted-forgetting weight a model of `objective` is repaired with: the one asked for, else for causal
     /// models 1 against the model before sanitization and 0.3 against a base model (the defaults that measured
     /// best, README, Results: against the base the push does not fade once the fine-tune's excess is gone, so a
-    /// lighter one keeps utility), and 0 for masked ones.
-    public func effectiveForgetWeight(_ objective: LanguageModelObjective, hasBase: Bool = false) -> Double {
+    /// lighter one keeps utility), and 0 for masked ones. A repair on the calibration notes forgets nothing by
+    /// default: after an erase back to the base the corpus's identifiers are where the base puts them, and
+    /// pushing them lower makes them stand out the other way (README, Results).
+    public func effectiveForgetWeight(_ objective: LanguageModelObjective, hasBase: Bool = false,
+                                      repairNotes: RepairNotes = .corpus) -> Double {
         if let forgetWeight { return forgetWeight }
-        guard objective == .causal else { return 0 }
+        guard objective == .causal && repairNotes == .corpus else { return 0 }
         return effectiveForgetReference(hasBase: hasBase) == .base ? Self.defaultBaseForgetWeight : Self.defaultCausalForgetWeight
+    }
+
+    /// How many of the last blocks erase draws from: as asked, else 1 (the paper), or every block of the model when
+    /// there is a base model to restore them to.
+    public func effectiveEraseLayers(hasBase: Bool, blockCount: Int) -> Int {
+        eraseLayers ?? (hasBase ? max(1, blockCount) : 1)
+    }
+
+    /// The fraction of each erased block's MLP neurons: as asked, else 0.5 (the paper), or 1 with a base model.
+    public func effectiveEraseFraction(hasBase: Bool) -> Double { eraseFraction ?? (hasBase ? 1 : 0.5) }
+
+    /// Which notes the repair trains on: as asked, else the calibration notes when the run has them and a base
+    /// model (the erase then starts the model over from the base, and notes it never saw teach it the notes'
+    /// language without making the corpus familiar again), but not with a membership floor, which is a repair on
+    /// the corpus; else the corpus.
+    public func effectiveRepairNotes(hasBase: Bool, hasCalibration: Bool) -> RepairNotes {
+        repairNotes ?? (hasBase && hasCalibration && !membershipFloor ? .calibration : .corpus)
+    }
+
+    /// These options with every default that depends on the run filled in: what a run with a model of
+    /// `objective` and `blockCount` blocks, with or without a base model and calibration notes, uses (and what
+    /// its report shows).
+    public func resolved(objective: LanguageModelObjective, hasBase: Bool, hasCalibration: Bool,
+                         blockCount: Int) -> SanitizationOptions {
+        var o = self
+        o.repairNotes = effectiveRepairNotes(hasBase: hasBase, hasCalibration: hasCalibration)
+        o.eraseLayers = effectiveEraseLayers(hasBase: hasBase, blockCount: blockCount)
+        o.eraseFraction = effectiveEraseFraction(hasBase: hasBase)
+        o.forgetReference = effectiveForgetReference(hasBase: hasBase)
+        o.forgetWeight = effectiveForgetWeight(objective, hasBase: hasBase, repairNotes: o.repairNotes ?? .corpus)
+        o.eraseWholeBlocks = effectiveEraseWholeBlocks(hasBase: hasBase)
+        o.eraseEmbeddings = effectiveEraseEmbeddings(hasBase: hasBase)
+        return o
     }
 
     /// What targeted forgetting compares with: the one asked for, else the base model when there is one.
@@ -136,8 +177,8 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
         let d = SanitizationOptions()
         method = try c.decodeIfPresent(SanitizationMethod.self, forKey: .method) ?? d.method
         selection = try c.decodeIfPresent(NeuronSelection.self, forKey: .selection) ?? d.selection
-        eraseLayers = try c.decodeIfPresent(Int.self, forKey: .eraseLayers) ?? d.eraseLayers
-        eraseFraction = try c.decodeIfPresent(Double.self, forKey: .eraseFraction) ?? d.eraseFraction
+        eraseLayers = try c.decodeIfPresent(Int.self, forKey: .eraseLayers)
+        eraseFraction = try c.decodeIfPresent(Double.self, forKey: .eraseFraction)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
         learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
         warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
@@ -204,8 +245,8 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
     /// Checks every range; the message names the option and what it accepts.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw SaniError.invalidArgument(message) } }
-        try check(eraseLayers >= 1 && eraseLayers <= 1000, "eraseLayers must be at least 1")
-        try check(eraseFraction > 0 && eraseFraction <= 1, "eraseFraction must be in (0, 1]")
+        if let eraseLayers { try check(eraseLayers >= 1 && eraseLayers <= 1000, "eraseLayers must be between 1 and 1000") }
+        if let eraseFraction { try check(eraseFraction > 0 && eraseFraction <= 1, "eraseFraction must be in (0, 1]") }
         try check(epochs >= 0 && epochs <= 1000, "epochs must be between 0 and 1000")
         try check(learningRate > 0 && learningRate < 1, "learningRate must be in (0, 1)")
         try check(warmupSteps >= 0, "warmupSteps must be >= 0")

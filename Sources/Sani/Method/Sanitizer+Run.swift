@@ -54,12 +54,19 @@ extension Sanitizer {
     public func run(progress: @escaping @Sendable (SanitizationProgress) -> Void = { _ in },
                     isCancelled: @escaping CancellationCheck = { false }) throws -> SanitizationReport {
         let started = Date()
-        try options.validate()
+        try self.options.validate()
+        let hasBase = inputs.base != nil
+        // The defaults the inputs decide (a base model, calibration notes, the model's blocks) are filled in once;
+        // the run and its report use these.
+        var options = self.options
+        options.repairNotes = options.effectiveRepairNotes(hasBase: hasBase, hasCalibration: inputs.calibration != nil)
         let tracker = ProgressTracker(options: options, started: started, sink: progress)
         tracker.emit(.preparing, step: 0, steps: 1, message: "loading model and corpus")
 
         try Self.checkBaseIsUsed(inputs: inputs, options: options)
         let work = try PreparedWork(inputs: inputs, options: options)
+        options = options.resolved(objective: work.model.objective, hasBase: hasBase,
+                                   hasCalibration: inputs.calibration != nil, blockCount: work.model.blockCount)
         let preparationSeconds = Date().timeIntervalSince(started)
         // A base model that cannot serve is refused before any work (it is used by erase, after the first audit).
         var base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
@@ -86,9 +93,9 @@ extension Sanitizer {
         let fingerprint = SanitizationCheckpoint.fingerprint(inputs: inputs, options: options)
         let repairWindows = work.repairWindows
         let stepsPerEpoch = (repairWindows.count + options.batchSize - 1) / options.batchSize
-        let hasBase = inputs.base != nil
-        let forgetWeight = options.effectiveForgetWeight(model.objective, hasBase: hasBase)
-        let forgetAgainstBase = options.effectiveForgetReference(hasBase: hasBase) == .base
+        let forgetWeight = options.forgetWeight ?? 0
+        let forgetAgainstBase = options.forgetReference == .base
+        let eraseLayers = options.eraseLayers ?? 1, eraseFraction = options.eraseFraction ?? 0.5
         // Targeted forgetting compares with the model before sanitization: its log-probabilities of the
         // corpus's targets are read before erase (or, after a resume, from the model folder again).
         var forgetReference: [Float]?
@@ -125,13 +132,13 @@ extension Sanitizer {
             var erase: EraseSummary?
             try readForgetReference(forgetAgainstBase ? base ?? model : model, phase: .erase)
             if options.method.erases {
-                tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(options.eraseFraction) of the MLP neurons of \(options.eraseLayers) block(s)"
+                tracker.emit(.erase, step: 0, steps: 1, message: "erasing \(eraseFraction) of the MLP neurons of \(eraseLayers) block(s)"
                              + (inputs.base == nil ? "" : " back to the base model"))
-                erase = try NeuronEraser(model: model, selection: options.selection, layers: options.eraseLayers,
-                                         fraction: options.eraseFraction, seed: options.seed, base: base?.parameters,
+                erase = try NeuronEraser(model: model, selection: options.selection, layers: eraseLayers,
+                                         fraction: eraseFraction, seed: options.seed, base: base?.parameters,
                                          scope: options.eraseScope)
                     .run(windows: windows, batchSize: options.batchSize, isCancelled: isCancelled)
-                if let base, options.effectiveEraseWholeBlocks(hasBase: true), let blocks = erase?.blocks {
+                if let base, options.eraseWholeBlocks == true, let blocks = erase?.blocks {
                     for block in blocks { model.restoreBlock(block, from: base.parameters) }
                     erase?.wholeBlocks = true
                 }
@@ -140,7 +147,7 @@ extension Sanitizer {
                     let tokens = train.identifierTokens(share: 0.5)
                     model.restoreTokenRows(tokens, from: base.parameters)
                     erase?.restoredTokens = tokens.count
-                    if options.effectiveEraseEmbeddings(hasBase: true) {
+                    if options.eraseEmbeddings == true {
                         erase?.restoredOutsideBlocks = model.restoreOutsideBlocks(from: base.parameters)
                     }
                 }

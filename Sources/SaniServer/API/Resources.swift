@@ -137,8 +137,8 @@ public struct CreateJobRequest: Codable, Sendable {
     public var heldOut: String?
     /// Id of the model the fine-tune started from (a folder, same architecture); erase restores to it.
     public var base: String?
-    /// Id of notes of the same kind the model never saw, apart from `heldOut`: the repair trains on them with
-    /// `repairNotes` calibration, and the membership floor reads its level from them.
+    /// Id of notes of the same kind the model never saw, apart from `heldOut`: the repair trains on them (by
+    /// default with a base model, else with `repairNotes` calibration), and the membership floor reads its level from them.
     public var calibration: String?
     public var options: SanitizationOptions?
     public var webhook: Webhook?

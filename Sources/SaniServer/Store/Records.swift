@@ -36,8 +36,8 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var heldOutFileId: String?
     /// The model the fine-tune started from; erase restores to it (migration v3).
     public var baseFileId: String?
-    /// Notes of the same kind the model never saw, apart from the held-out notes: the repair trains on them with
-    /// `repairNotes` calibration, and the membership floor reads its level from them (migration v4).
+    /// Notes of the same kind the model never saw, apart from the held-out notes: the repair trains on them (by
+    /// default with a base model, else with `repairNotes` calibration), and the membership floor reads its level from them (migration v4).
     public var calibrationFileId: String?
     public var optionsJSON: String
     public var webhookURL: String?
