@@ -196,12 +196,12 @@ wab-skipind-b5-2ep|whole blocks, forgetting against the base, λ = 1, β = 5, IN
 forget-l03-base-L4|targeted forgetting λ = 0.3, β = 0.5, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --forget-weight 0.3 --forget-beta 0.5 --no-attacks --no-erase-whole-blocks --forget-against model
 surrogate-base-L4|surrogate repair, \`--base-model\`, L = 4, r = 1, 2 epochs|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --repair surrogate --forget-weight 0 --no-attacks --no-erase-whole-blocks
 forget-defaults|targeted forgetting (the new defaults, no base model: L = 1, r = 0.5), 2 epochs at 5e-4|--lr 5e-4 --no-attacks
-emb-L4|**erase back to the base with the embeddings**: whole blocks, embeddings, final norm and head, forgetting against the base (λ = 0.3), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --no-attacks
+emb-L4|**erase back to the base with the embeddings** (the defaults with a base model, at lr 5e-4): whole blocks, embeddings, final norm and head, forgetting against the base (λ = 0.3), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --no-attacks
 emb-L4-plain|the same without targeted forgetting|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --forget-weight 0 --lr 5e-4 --no-attacks
 floor-L4|the new defaults with a membership floor (60 calibration notes), 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
 emb-floor-L4|erase with the embeddings and a membership floor, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --membership-floor --calibration-corpus {W}/calibration.jsonl --no-attacks
 cal-full|every block and the embeddings back to the general model, then the repair on 60 calibration notes (never the hospital's), forgetting λ = 0.3, 2 epochs at 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks
-cal-full-noforget|the same without forgetting (λ = 0)|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks"
+cal-full-noforget|the same without forgetting (λ = 0): the defaults with a base model and calibration notes, at lr 5e-4|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --erase-embeddings --lr 5e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks"
     echo "### gpt2: the paper's setting (4-block GPT-2, 60 hospital notes, 60 held-out notes)"
     python3 scripts/method_table.py "$W" --general-label "general model (never saw the hospital's notes)"
 }
@@ -261,7 +261,9 @@ full-emb-floor|every block and the embeddings back to SmolLM2, 3 epochs at 2e-4,
 cal-full-1ep-noforget|every block and the embeddings back to SmolLM2, then the repair on 40 calibration notes (never the corpus), no forgetting, 1 epoch at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 1 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks
 cal-full-noforget|the same, 3 epochs at 2e-4|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --forget-weight 0 --no-attacks
 cal-full|the same 3 epochs with forgetting (λ = 0.3)|--base-model {BASE} --erase-layers 30 --erase-fraction 1 --erase-embeddings --epochs 3 --lr 2e-4 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks
-cal-L4|the new defaults' erase (L = 4, whole blocks, embeddings; λ = 0.3, 2 epochs at 1e-4) with the repair on the calibration notes|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks"
+cal-L4|the new defaults' erase (L = 4, whole blocks, embeddings; λ = 0.3, 2 epochs at 1e-4) with the repair on the calibration notes|--base-model {BASE} --erase-layers 4 --erase-fraction 1 --repair-notes calibration --calibration-corpus {W}/calibration.jsonl --no-attacks
+d-corpus|**the defaults with a base model** (SmolLM2 itself), no calibration notes: every block and the embeddings back to SmolLM2, forgetting against it (λ = 0.3), 2 epochs at 1e-4|--base-model {BASE} --no-attacks
+d-cal|**the defaults with a base model and calibration notes**: every block and the embeddings back to SmolLM2, the repair on 40 calibration notes, no forgetting, 2 epochs at 1e-4|--base-model {BASE} --calibration-corpus {W}/calibration.jsonl --no-attacks"
     echo "### smollm2: SmolLM2-135M fine-tuned for $SMOLLM2_EPOCHS epochs on 40 notes, 40 held-out notes"
     python3 scripts/method_table.py "$W" --general-label "SmolLM2 before fine-tuning (never saw the notes)"
 }
