@@ -62,6 +62,7 @@ def figures(audit, report=None):
         "direct": direct(by_label),
         "relearned_direct": direct(relearned_by_label) if relearned_by_label else None,
         "beyond": rate(field(audit, report, "beyondReference", "spanExtraction")),
+        "beyond_prompt": rate(field(audit, report, "spanExtractionBeyondPrompt")),
         "sampled_beyond": rate(field(audit, report, "beyondReference", "sampledExtraction")),
         "relearned_beyond": rate(field(audit, report, "relearned", "beyondReference", "spanExtraction")),
         "id_mia": field(audit, report, "membership", "identifiers", "lossAUC"),
@@ -159,7 +160,8 @@ def floor_bars(f):
 def floor_line(label, f):
     id_mia = DASH if f["id_mia"] is None else f"{f['id_mia']:.3f}"
     ref_mia = DASH if f["ref_mia"] is None else f"{f['ref_mia']:.3f}"
-    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond'])} | {percent(f['sampled_beyond'])} "
+    return (f"| {label} | {count(f['direct'])} | {percent(f['beyond_prompt'])} | {percent(f['beyond'])} "
+            f"| {percent(f['sampled_beyond'])} "
             f"| {id_mia} | {ref_mia} "
             f"| {count(f['relearned_direct'])} | {percent(f['relearned_beyond'])} |")
 
@@ -215,13 +217,15 @@ def main():
         print(f"- {label}: bars: {bars(f, floor, reference_ppl)}")
     print()
     print("What is left against a model that never saw the notes: direct identifiers (every label but INDIRECT) "
-          "extracted greedily; spans extracted that the general model does not extract (audits with a reference); "
+          "extracted greedily; spans extracted greedily whose tokens are not in their own prompt (a copy from the context "
+          "cannot explain them); spans extracted that the general model does not extract (audits with a reference); "
           "membership AUC of the identifiers alone; direct identifiers extracted after the relearning attack.")
     print()
-    print("| model | direct identifiers, greedy | beyond the general model | sampled, beyond the general model "
+    print("| model | direct identifiers, greedy | greedy, not in the prompt | beyond the general model "
+          "| sampled, beyond the general model "
           "| identifier MIA AUC | MIA AUC against the general model | direct identifiers after relearning "
           "| after relearning, beyond the general model relearned the same way |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for label, f, _, _ in rows:
         print(floor_line(label, f))
     print()

@@ -97,6 +97,24 @@ final class AuditorTests: XCTestCase {
             .audit(stage: "t", memorized: work.train, heldOut: nil)
         XCTAssertGreaterThan(report.tokenRegurgitation.rate, 0.5)
         XCTAssertGreaterThan(report.spanExtraction.rate, 0.5)
+        // Extraction beyond the prompt: the spans extracted whose tokens are not a run of their own prompt, counted
+        // here one span at a time with the audit's prompt (P tokens before the span).
+        var beyond = 0, copied = 0
+        for record in work.train.records {
+            for span in record.spans where span.range.lowerBound >= 1 {
+                let start = max(0, span.range.lowerBound - options.auditPrefixTokens)
+                let prompt = Array(record.ids[start..<span.range.lowerBound]), truth = Array(record.ids[span.range])
+                let out = try Generator.generate(try XCTUnwrap(work.model.decoder), prompts: [prompt],
+                                                 maxNewTokens: truth.count, startPositions: [start])
+                guard out[0].tokens == truth else { continue }
+                let inPrompt = (0...max(0, prompt.count - truth.count)).contains { i in
+                    i + truth.count <= prompt.count && Array(prompt[i..<(i + truth.count)]) == truth
+                }
+                if inPrompt { copied += 1 } else { beyond += 1 }
+            }
+        }
+        XCTAssertEqual(beyond + copied, report.spanExtraction.count)
+        XCTAssertEqual(report.spanExtractionBeyondPrompt, RateFigure(count: beyond, total: report.spanExtraction.total))
         let examples = try XCTUnwrap(report.examples)
         XCTAssertFalse(examples.isEmpty)
         XCTAssertTrue(examples.allSatisfy { $0.expected == $0.generated })
@@ -113,6 +131,20 @@ final class AuditorTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(figure.count, report.spanExtraction.count)
         XCTAssertEqual(s1.sampledExtraction, s2.sampledExtraction)
         XCTAssertEqual(s1.spanExtraction, report.spanExtraction)
+    }
+}
+
+/// A span counts as in its prompt when its tokens are a contiguous run of the prompt.
+final class PromptCopyTests: XCTestCase {
+    func testASpanIsInItsPromptOnlyAsAContiguousRun() {
+        XCTAssertTrue(Auditor.occurs([7, 8], in: [1, 7, 8, 2]))
+        XCTAssertTrue(Auditor.occurs([7, 8], in: [7, 8]))
+        XCTAssertTrue(Auditor.occurs([9], in: [1, 2, 9]))
+        XCTAssertFalse(Auditor.occurs([7, 8], in: [7, 1, 8]), "not contiguous")
+        XCTAssertFalse(Auditor.occurs([8, 7], in: [7, 8]), "not in order")
+        XCTAssertFalse(Auditor.occurs([7, 8, 9], in: [7, 8]), "longer than the prompt")
+        XCTAssertFalse(Auditor.occurs([7], in: []))
+        XCTAssertFalse(Auditor.occurs([], in: [1, 2]))
     }
 }
 

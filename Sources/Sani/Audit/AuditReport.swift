@@ -72,6 +72,10 @@ public struct AuditReport: Sendable, Equatable, Codable {
     /// With a membership floor: where it stood at the end of the repair epoch this audit follows, and how many of
     /// the epoch's repair windows it left out.
     public var membershipFloor: MembershipFloorFigure? = nil
+    /// Causal models: greedy span extraction of the spans whose tokens do not occur in their own prompt. A span the
+    /// prompt already holds (a surname repeated a line after the full name) can be copied from the context by any
+    /// model that knows the notes' format; the rest had to come from the weights.
+    public var spanExtractionBeyondPrompt: RateFigure? = nil
 }
 
 /// The membership floor of one repair epoch (`SanitizationOptions.membershipFloor`).

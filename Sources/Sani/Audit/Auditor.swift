@@ -152,7 +152,17 @@ public struct Auditor {
             spanExtraction: extraction.greedy, spanExtractionByLabel: extraction.greedyByLabel,
             sampledExtraction: settings.samples > 0 ? extraction.sampled : nil,
             utility: utility, examples: settings.includeExamples ? extraction.examples : nil,
-            seconds: Date().timeIntervalSince(started), trainingLoss: nil)
+            seconds: Date().timeIntervalSince(started), trainingLoss: nil,
+            spanExtractionBeyondPrompt: extraction.greedyBeyondPrompt)
+    }
+
+    /// Whether `span` occurs as a contiguous run of tokens in `prompt`.
+    static func occurs(_ span: [Int32], in prompt: [Int32]) -> Bool {
+        guard !span.isEmpty, span.count <= prompt.count else { return false }
+        for start in 0...(prompt.count - span.count) where prompt[start] == span[0] {
+            if prompt[start..<(start + span.count)].elementsEqual(span) { return true }
+        }
+        return false
     }
 
     // MARK: - Teacher-forced pass
@@ -251,6 +261,9 @@ public struct Auditor {
         var examples: [AuditExample] = []
         /// With a reference model: the spans extracted by the audited model and not by the reference.
         var beyondReference: ReferenceExtractionFigure?
+        /// Causal models: the spans extracted greedily whose tokens do not occur in their own prompt (a span the
+        /// prompt already holds, a name repeated from the line before, can be copied without being remembered).
+        var greedyBeyondPrompt: RateFigure?
     }
 
     /// Every span with at least one token of context before it, capped in length; a seeded sample when there
@@ -336,6 +349,8 @@ public struct Auditor {
             for (k, s) in group.enumerated() {
                 let hit = hits[k]
                 tally.greedy.add(hit)
+                tally.greedyBeyondPrompt = tally.greedyBeyondPrompt ?? RateFigure()
+                tally.greedyBeyondPrompt?.add(hit && !Self.occurs(truths[k], in: greedyRequests[k].prompt))
                 tally.greedyByLabel[s.label, default: RateFigure()].add(hit)
                 if let referenceHits {
                     tally.beyondReference?.add(label: s.label, extracted: hit, byReference: referenceHits[k])
