@@ -299,6 +299,7 @@ public struct Auditor {
                  reference: (any IncrementalDecoder)? = nil,
                  advanced: (Int) throws -> Void) throws {
         if reference != nil && tally.beyondReference == nil { tally.beyondReference = ReferenceExtractionFigure() }
+        if tally.greedyBeyondPrompt == nil { tally.greedyBeyondPrompt = RateFigure() }
         let batch = max(1, settings.generationBatch)
         // Progress and cancellation are reported after each chunk; a chunk holds several batches so that the
         // batches stay full until its last few sequences.
@@ -349,7 +350,6 @@ public struct Auditor {
             for (k, s) in group.enumerated() {
                 let hit = hits[k]
                 tally.greedy.add(hit)
-                tally.greedyBeyondPrompt = tally.greedyBeyondPrompt ?? RateFigure()
                 tally.greedyBeyondPrompt?.add(hit && !Self.occurs(truths[k], in: greedyRequests[k].prompt))
                 tally.greedyByLabel[s.label, default: RateFigure()].add(hit)
                 if let referenceHits {

@@ -5,8 +5,8 @@ import SaniEngine
 /// r = 0.5 chosen at random, then repair for up to 2 epochs), but for targeted forgetting during the repair, on
 /// for causal models (see `effectiveForgetWeight`), and for runs with a base model, whose erase restores every
 /// block and the embeddings to it and whose repair trains on the calibration notes when they are given
-/// (`resolved(objective:hasBase:hasCalibration:blockCount:)` fills in every default a run's inputs decide). Decoding rejects unknown fields, so a typo in a job request
-/// is an error rather than a silently ignored setting.
+/// (`resolved(objective:hasBase:hasCalibration:blockCount:)` fills in every default a run's inputs decide).
+/// Decoding rejects unknown fields, so a typo in a job request is an error rather than a silently ignored setting.
 public struct SanitizationOptions: Sendable, Equatable, Codable {
     public var method: SanitizationMethod = .sani
     public var selection: NeuronSelection = .random
