@@ -264,6 +264,7 @@ class Audit:
     utility: Utility = _json("utility")
     seconds: float = _json("seconds")
     sampled_extraction: Optional[Rate] = _json("sampledExtraction", default=None)
+    span_extraction_beyond_prompt: Optional[Rate] = _json("spanExtractionBeyondPrompt", default=None)
     training_loss: Optional[float] = _json("trainingLoss", default=None)
     training_seconds: Optional[float] = _json("trainingSeconds", default=None)
     membership: Optional[Dict[str, Any]] = _json("membership", default=None)
