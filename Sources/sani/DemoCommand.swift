@@ -78,7 +78,7 @@ struct DemoCommand: ParsableCommand {
         options.sequenceLength = 256
         options.seed = seed
         let sanitized = folder.appendingPathComponent("sanitized")
-        print("3. sanitizing: erase \(Int(options.effectiveEraseFraction(hasBase: false) * 100)) % of the MLP neurons of the last \(eraseLayers) block(s), repair \(options.epochs) epochs")
+        print("3. sanitizing: erase \(Int(options.effectiveEraseFraction(hasBase: false) * 100)) % of the MLP neurons of the last \(eraseLayers) block(s), repair \(options.epochs ?? SanitizationOptions.defaultRepairEpochs) epochs")
         let report = try reportingErrors {
             try Sanitizer(inputs: SanitizationInputs(model: memorizing, corpus: notes, heldOut: heldOutNotes,
                                                         output: sanitized), options: options)

@@ -208,6 +208,7 @@ final class MembershipFloorTests: XCTestCase {
         XCTAssertEqual(paper.forgetReference, .model)
         XCTAssertEqual(paper.eraseWholeBlocks, false)
         XCTAssertEqual(paper.eraseEmbeddings, false)
+        XCTAssertEqual(paper.epochs, SanitizationOptions.defaultRepairEpochs)
         let onCorpus = plain.resolved(objective: .causal, hasBase: true, hasCalibration: false, blockCount: 30)
         XCTAssertEqual(onCorpus.eraseLayers, 30)
         XCTAssertEqual(onCorpus.eraseFraction, 1)
@@ -216,17 +217,24 @@ final class MembershipFloorTests: XCTestCase {
         XCTAssertEqual(onCorpus.forgetReference, .base)
         XCTAssertEqual(onCorpus.eraseWholeBlocks, true)
         XCTAssertEqual(onCorpus.eraseEmbeddings, true)
+        XCTAssertEqual(onCorpus.epochs, 2, "a repair on the corpus: the paper's 2 epochs")
         let onCalibration = plain.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30)
         XCTAssertEqual(onCalibration.repairNotes, .calibration)
         XCTAssertEqual(onCalibration.forgetWeight, 0)
         XCTAssertEqual(onCalibration.eraseLayers, 30)
+        XCTAssertEqual(onCalibration.epochs, 3, "a repair on other notes: a third epoch")
         XCTAssertEqual(plain.resolved(objective: .masked, hasBase: true, hasCalibration: false, blockCount: 4).forgetWeight, 0)
         var asked = plain
         asked.eraseLayers = 4
         asked.eraseFraction = 0.5
         asked.repairNotes = .corpus
         asked.forgetWeight = 1
+        asked.epochs = 1
         let kept = asked.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30)
+        XCTAssertEqual(kept.epochs, 1)
+        var askedOnCalibration = plain
+        askedOnCalibration.epochs = 5
+        XCTAssertEqual(askedOnCalibration.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30).epochs, 5)
         XCTAssertEqual([kept.eraseLayers, kept.eraseFraction.map { Int($0 * 10) }, kept.forgetWeight.map { Int($0) }], [4, 5, 1])
         XCTAssertEqual(kept.repairNotes, .corpus)
         var floored = plain
@@ -237,21 +245,27 @@ final class MembershipFloorTests: XCTestCase {
         let decoded = try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"epochs":1}"#.utf8))
         XCTAssertNil(decoded.eraseLayers)
         XCTAssertNil(decoded.eraseFraction)
+        XCTAssertEqual(decoded.epochs, 1)
+        XCTAssertNil(try JSONDecoder().decode(SanitizationOptions.self, from: Data("{}".utf8)).epochs)
+        XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"epochs":-1}"#.utf8)))
         XCTAssertThrowsError(try JSONDecoder().decode(SanitizationOptions.self, from: Data(#"{"eraseLayers":0}"#.utf8)))
 
         // Runs: the report holds the options used, and the erase and repair did what they say.
         let (model, corpus, heldOut, calibration, base) = try memorizingModel()
         var o = SanitizationOptions()
         o.auditAttacks = false
-        o.epochs = 1
         o.sequenceLength = 128
-        func run(_ name: String, base: URL?, calibration: URL?) throws -> SanitizationReport {
+        func run(_ name: String, base: URL?, calibration: URL?, epochs: Int? = 1) throws -> SanitizationReport {
+            var o = o
+            o.epochs = epochs
             let out = try XCTUnwrap(Self.dir).appendingPathComponent("defaults-\(name)")
             return try Sanitizer(inputs: SanitizationInputs(model: model, corpus: corpus, heldOut: heldOut, base: base,
                                                             output: out, calibration: calibration), options: o).run()
         }
-        let withCalibration = try run("calibration", base: base, calibration: calibration)
+        let withCalibration = try run("calibration", base: base, calibration: calibration, epochs: nil)
         XCTAssertEqual(withCalibration.options.repairNotes, .calibration)
+        XCTAssertEqual(withCalibration.options.epochs, 3)
+        XCTAssertEqual(withCalibration.epochs.count, 3, "the repair on calibration notes runs 3 epochs by default")
         XCTAssertEqual(withCalibration.options.forgetWeight, 0)
         XCTAssertEqual(withCalibration.options.eraseLayers, 2)
         XCTAssertEqual(withCalibration.options.eraseFraction, 1)
@@ -263,6 +277,7 @@ final class MembershipFloorTests: XCTestCase {
         XCTAssertEqual(withoutCalibration.options.forgetReference, .base)
         XCTAssertEqual(withoutCalibration.options.forgetWeight, SanitizationOptions.defaultBaseForgetWeight)
         XCTAssertEqual(withoutCalibration.erase?.blocks, [0, 1])
+        XCTAssertEqual(withoutCalibration.epochs.count, 1, "the epochs asked for")
         let withoutBase = try run("paper", base: nil, calibration: calibration)
         XCTAssertEqual(withoutBase.options.repairNotes, .corpus)
         XCTAssertEqual(withoutBase.options.eraseLayers, 1)

@@ -14,7 +14,7 @@ final class ProgressTracker: @unchecked Sendable {
     init(options: SanitizationOptions, started: Date, sink: @escaping @Sendable (SanitizationProgress) -> Void) {
         self.sink = sink
         self.started = started
-        epochs = options.method.repairs ? options.epochs : 0
+        epochs = options.method.repairs ? options.effectiveEpochs(repairNotes: options.repairNotes ?? .corpus) : 0
         weights = (1, options.method.erases ? 0.3 : 0, 3)
         total = weights.audit + weights.erase + Double(epochs) * (weights.epoch + weights.audit)
             + (epochs == 0 ? weights.audit : 0)

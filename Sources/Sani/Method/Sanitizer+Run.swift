@@ -67,6 +67,7 @@ extension Sanitizer {
         let work = try PreparedWork(inputs: inputs, options: options)
         options = options.resolved(objective: work.model.objective, hasBase: hasBase,
                                    hasCalibration: inputs.calibration != nil, blockCount: work.model.blockCount)
+        let repairEpochs = options.effectiveEpochs(repairNotes: options.repairNotes ?? .corpus)
         let preparationSeconds = Date().timeIntervalSince(started)
         // A base model that cannot serve is refused before any work (it is used by erase, after the first audit).
         var base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
@@ -119,7 +120,7 @@ extension Sanitizer {
             state = saved
             best = try saved.restore(folder: folder, parameters: model.parameters, optimizer: optimizer)
             if best == nil && saved.bestEpoch > 0 { best = model.parameters.values.clone() }
-            if forgetWeight > 0 && options.method.repairs && saved.completedEpochs < options.epochs {
+            if forgetWeight > 0 && options.method.repairs && saved.completedEpochs < repairEpochs {
                 let from = forgetAgainstBase ? inputs.base ?? inputs.model : inputs.model
                 try readForgetReference(try Self.wrapEngine { try LanguageModelLoader.load(folder: from) },
                                         phase: .preparing)
@@ -164,7 +165,7 @@ extension Sanitizer {
         let floor = work.calibrationWindows.map { MembershipFloor(calibration: $0, seed: options.seed) }
         base = nil   // erase is done (or was, before a resume): the base model's weights are not held during repair
         // Repair.
-        let epochs = options.method.repairs ? options.epochs : 0
+        let epochs = options.method.repairs ? repairEpochs : 0
         let schedule = LearningRateSchedule(peak: Float(options.learningRate), warmupSteps: options.warmupSteps,
                                             totalSteps: epochs * stepsPerEpoch, shape: options.learningRateSchedule)
         var stoppedEarly = state.epochs.contains { meetsTarget($0, before: state.before) } && state.completedEpochs < epochs
