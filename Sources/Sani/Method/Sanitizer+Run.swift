@@ -96,7 +96,8 @@ extension Sanitizer {
         let stepsPerEpoch = (repairWindows.count + options.batchSize - 1) / options.batchSize
         let forgetWeight = options.forgetWeight ?? 0
         let forgetAgainstBase = options.forgetReference == .base
-        let eraseLayers = options.eraseLayers ?? 1, eraseFraction = options.eraseFraction ?? 0.5
+        let eraseLayers = options.effectiveEraseLayers(hasBase: hasBase, blockCount: model.blockCount)
+        let eraseFraction = options.effectiveEraseFraction(hasBase: hasBase)
         // Targeted forgetting compares with the model before sanitization: its log-probabilities of the
         // corpus's targets are read before erase (or, after a resume, from the model folder again).
         var forgetReference: [Float]?
