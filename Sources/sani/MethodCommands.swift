@@ -10,7 +10,7 @@ struct MethodFlags: ParsableArguments {
     @Option(help: "Last blocks erased (L; default 1, or every block with --base-model).") var eraseLayers: Int?
     @Option(help: "Fraction of MLP neurons erased per block (r; default 0.5, or 1 with --base-model).")
     var eraseFraction: Double?
-    @Option(help: "Repair epochs (default 2, or 3 when the repair trains on calibration notes).") var epochs: Int?
+    @Option(help: "Repair epochs (default 2, or 3 with --base-model or --repair-notes calibration).") var epochs: Int?
     @Option(help: "Repair learning rate.") var lr = 1e-4
     @Option(help: "Repair learning-rate schedule: constant (the paper) or cosine (decays to a tenth of --lr).")
     var schedule = "constant"

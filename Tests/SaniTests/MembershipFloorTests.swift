@@ -217,12 +217,16 @@ final class MembershipFloorTests: XCTestCase {
         XCTAssertEqual(onCorpus.forgetReference, .base)
         XCTAssertEqual(onCorpus.eraseWholeBlocks, true)
         XCTAssertEqual(onCorpus.eraseEmbeddings, true)
-        XCTAssertEqual(onCorpus.epochs, 2, "a repair on the corpus: the paper's 2 epochs")
+        XCTAssertEqual(onCorpus.epochs, 3, "with a base model: 3 epochs")
         let onCalibration = plain.resolved(objective: .causal, hasBase: true, hasCalibration: true, blockCount: 30)
         XCTAssertEqual(onCalibration.repairNotes, .calibration)
         XCTAssertEqual(onCalibration.forgetWeight, 0)
         XCTAssertEqual(onCalibration.eraseLayers, 30)
-        XCTAssertEqual(onCalibration.epochs, 3, "a repair on other notes: a third epoch")
+        XCTAssertEqual(onCalibration.epochs, 3)
+        var calibrationWithoutBase = plain
+        calibrationWithoutBase.repairNotes = .calibration
+        XCTAssertEqual(calibrationWithoutBase.resolved(objective: .causal, hasBase: false, hasCalibration: true, blockCount: 30).epochs, 3,
+                       "a repair on other notes: 3 epochs")
         XCTAssertEqual(plain.resolved(objective: .masked, hasBase: true, hasCalibration: false, blockCount: 4).forgetWeight, 0)
         var asked = plain
         asked.eraseLayers = 4
