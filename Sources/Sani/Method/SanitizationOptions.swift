@@ -133,10 +133,10 @@ public struct SanitizationOptions: Sendable, Equatable, Codable {
 
     /// How many epochs the repair runs: as asked, else 2 (the paper), or 3 with a base model or a repair on the
     /// calibration notes. After an erase back to the base the repair teaches the notes' language from the base
-    /// again, and a third epoch measured better on every scenario (README, Results: SmolLM2 on calibration notes
-    /// held-out perplexity 4.93 → 3.96 with extraction and membership where they were; on the corpus, with k = 2,
-    /// membership 0.489 → 0.530 and perplexity +7.6 % → +0.7 %; GPT-2 greedy extraction 6.5 → 5.1 %,
-    /// membership 0.489 → 0.517).
+    /// again, and with a third epoch both scenarios met more of the bars (README, Results: SmolLM2 on calibration
+    /// notes greedy extraction 1.1 → 0.9 % and held-out perplexity 4.93 → 3.96; on the corpus, with k = 2,
+    /// perplexity +7.6 % → +0.7 % while membership rose from 0.489 to 0.530, under the bar; GPT-2 greedy
+    /// extraction 6.5 → 5.1 % while membership rose from 0.489 to 0.517).
     public func effectiveEpochs(hasBase: Bool, repairNotes: RepairNotes) -> Int {
         epochs ?? (hasBase || repairNotes == .calibration ? Self.defaultBaseRepairEpochs : Self.defaultRepairEpochs)
     }
