@@ -11,11 +11,12 @@ final class ProgressTracker: @unchecked Sendable {
     private var base = 0.0
     private var resumedFraction = 0.0
 
-    init(options: SanitizationOptions, hasBase: Bool, started: Date,
+    /// `repairEpochs`: the epochs the run repairs for, once its defaults are decided.
+    init(options: SanitizationOptions, repairEpochs: Int, started: Date,
          sink: @escaping @Sendable (SanitizationProgress) -> Void) {
         self.sink = sink
         self.started = started
-        epochs = options.method.repairs ? options.effectiveEpochs(hasBase: hasBase, repairNotes: options.repairNotes ?? .corpus) : 0
+        epochs = options.method.repairs ? repairEpochs : 0
         weights = (1, options.method.erases ? 0.3 : 0, 3)
         total = weights.audit + weights.erase + Double(epochs) * (weights.epoch + weights.audit)
             + (epochs == 0 ? weights.audit : 0)

@@ -60,14 +60,14 @@ extension Sanitizer {
         // the run and its report use these.
         var options = self.options
         options.repairNotes = options.effectiveRepairNotes(hasBase: hasBase, hasCalibration: inputs.calibration != nil)
-        let tracker = ProgressTracker(options: options, hasBase: hasBase, started: started, sink: progress)
+        let repairEpochs = options.effectiveEpochs(hasBase: hasBase, repairNotes: options.repairNotes ?? .corpus)
+        let tracker = ProgressTracker(options: options, repairEpochs: repairEpochs, started: started, sink: progress)
         tracker.emit(.preparing, step: 0, steps: 1, message: "loading model and corpus")
 
         try Self.checkBaseIsUsed(inputs: inputs, options: options)
         let work = try PreparedWork(inputs: inputs, options: options)
         options = options.resolved(objective: work.model.objective, hasBase: hasBase,
                                    hasCalibration: inputs.calibration != nil, blockCount: work.model.blockCount)
-        let repairEpochs = options.effectiveEpochs(hasBase: hasBase, repairNotes: options.repairNotes ?? .corpus)
         let preparationSeconds = Date().timeIntervalSince(started)
         // A base model that cannot serve is refused before any work (it is used by erase, after the first audit).
         var base = try inputs.base.map { try Self.loadBase($0, like: work.model) }
